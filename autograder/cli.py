@@ -1,0 +1,97 @@
+"""The ``nnlab`` command: one subcommand per step of a course's life.
+
+    nnlab stubs                 regenerate lib/nnlab from solutions/nnlab
+    nnlab check LAB             run the open checks on your own work (self-paced learners)
+    nnlab grade DIR --lab LAB   grade one student's lab folder with the trusted grader
+    nnlab course create DIR     make an nbgrader course directory
+    nnlab release LAB           release a lab (nbgrader generate_assignment)
+    nnlab autograde LAB         grade every submission (nbgrader + the trusted grader)
+    nnlab feedback LAB          write feedback for students
+    nnlab export                export the gradebook as CSV
+    nnlab demo                  all of the above on bundled sample submissions
+
+Each subcommand's module is imported only when it runs, so ``nnlab check`` stays quick.
+"""
+import argparse
+import importlib
+import sys
+
+
+def _add_course(p):
+    p.add_argument("--course", default=".", help="course directory (default: current directory)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="nnlab", description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("stubs", help="regenerate lib/nnlab from solutions/nnlab")
+    p.add_argument("--check", action="store_true", help="only report whether lib/nnlab is stale")
+    p.set_defaults(handler="autograder.stubgen:cli")
+
+    p = sub.add_parser("check", help="run a lab's open checks on your own nnlab package")
+    p.add_argument("lab", help="lab name, e.g. 01_layers or 01")
+    p.add_argument("--package", default=None,
+                   help="folder holding your nnlab package (default: the installed nnlab)")
+    p.add_argument("--function", action="append", default=None,
+                   help="check only this function (repeatable)")
+    p.add_argument("--show-reference", metavar="FUNCTION", default=None,
+                   help="print the reference solution of FUNCTION (only when you ask for it)")
+    p.set_defaults(handler="autograder.check_cli:cli")
+
+    p = sub.add_parser("grade", help="grade one student's lab folder with the trusted grader")
+    p.add_argument("submission", help="folder holding the student's nnlab/ package (and notebook)")
+    p.add_argument("--lab", required=True)
+    p.add_argument("--format", choices=["text", "json", "gradescope"], default="text")
+    p.add_argument("--output", "-o", default=None, help="write here instead of standard output")
+    p.set_defaults(handler="autograder.grade:cli")
+
+    p = sub.add_parser("course", help="course directory tools")
+    csub = p.add_subparsers(dest="course_command", required=True, metavar="ACTION")
+    c = csub.add_parser("create", help="create an nbgrader course directory")
+    c.add_argument("directory")
+    c.add_argument("--force", action="store_true", help="reuse an existing non-empty directory")
+    c.set_defaults(handler="autograder.course:cli_create")
+
+    p = sub.add_parser("release", help="release a lab to students (nbgrader generate_assignment)")
+    p.add_argument("lab")
+    _add_course(p)
+    p.set_defaults(handler="autograder.course:cli_release")
+
+    p = sub.add_parser("autograde", help="autograde submissions: nbgrader + the trusted grader")
+    p.add_argument("lab")
+    _add_course(p)
+    p.add_argument("--student", action="append", default=None, help="only this student (repeatable)")
+    p.add_argument("--workers", type=int, default=1, help="submissions graded in parallel")
+    p.add_argument("--force", action="store_true", help="regrade submissions already graded")
+    p.set_defaults(handler="autograder.course:cli_autograde")
+
+    p = sub.add_parser("feedback", help="generate feedback for students")
+    p.add_argument("lab")
+    _add_course(p)
+    p.set_defaults(handler="autograder.course:cli_feedback")
+
+    p = sub.add_parser("export", help="export grades as CSV (nbgrader's columns + nnlab status)")
+    _add_course(p)
+    p.add_argument("--to", default="grades.csv", help="CSV file to write (default grades.csv)")
+    p.set_defaults(handler="autograder.course:cli_export")
+
+    p = sub.add_parser("demo", help="build a course, release lab 01, grade sample students, print grades")
+    p.add_argument("--dir", default="demo-course", help="where to build the demo course")
+    p.set_defaults(handler="autograder.demo:cli")
+    return parser
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    module_name, func_name = args.handler.split(":")
+    handler = getattr(importlib.import_module(module_name), func_name)
+    try:
+        return int(handler(args) or 0)
+    except KeyboardInterrupt:
+        print("\nInterrupted.", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

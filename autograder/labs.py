@@ -1,0 +1,73 @@
+"""Which functions each lab grades, where they live, and what they are worth.
+
+This table is the single place that ties the notebook's grade cells, the hidden checks and the
+Gradescope/nbgrader scores together: a grade cell named ``check_<function>`` in the lab notebook
+is worth exactly ``points`` here (a test keeps them in step).
+"""
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class GradedFunction:
+    name: str        # function name, e.g. "affine_forward"
+    module: str      # module inside the nnlab package, e.g. "layers"
+    points: float    # what it is worth in the gradebook
+
+    @property
+    def grade_cell_id(self) -> str:
+        return f"check_{self.name}"
+
+
+@dataclass(frozen=True)
+class Lab:
+    name: str                      # e.g. "01_layers" (the nbgrader assignment name)
+    title: str
+    functions: tuple[GradedFunction, ...]
+
+    @property
+    def max_points(self) -> float:
+        return sum(f.points for f in self.functions)
+
+    def function(self, name: str) -> GradedFunction:
+        for f in self.functions:
+            if f.name == name:
+                return f
+        raise KeyError(f"{name!r} is not graded in lab {self.name}")
+
+
+def _g(module, *pairs):
+    return tuple(GradedFunction(name, module, points) for name, points in pairs)
+
+
+LAB01 = Lab(
+    name="01_layers",
+    title="Layers, activations and losses",
+    functions=(
+        _g("layers", ("affine_forward", 2), ("affine_backward", 3))
+        + _g("activations",
+             ("relu_forward", 1), ("relu_backward", 1),
+             ("leaky_relu_forward", 1), ("leaky_relu_backward", 1),
+             ("prelu_forward", 1), ("prelu_backward", 2),
+             ("elu_forward", 1), ("elu_backward", 1),
+             ("selu_forward", 1), ("selu_backward", 1),
+             ("gelu_forward", 1), ("gelu_backward", 2),
+             ("sigmoid_forward", 2), ("sigmoid_backward", 1),
+             ("tanh_forward", 1), ("tanh_backward", 1),
+             ("swish_forward", 1), ("swish_backward", 2),
+             ("maxout_forward", 2), ("maxout_backward", 3))
+        + _g("layer_utils", ("affine_relu_forward", 1), ("affine_relu_backward", 1))
+        + _g("losses", ("softmax_loss", 4), ("svm_loss", 4))
+    ),
+)
+
+LABS = {lab.name: lab for lab in (LAB01,)}
+
+
+def get_lab(name: str) -> Lab:
+    """Look a lab up by name; accepts "01", "1", "01_layers"."""
+    if name in LABS:
+        return LABS[name]
+    for lab in LABS.values():
+        if lab.name.split("_")[0].lstrip("0") == name.lstrip("0"):
+            return lab
+    raise SystemExit(f"No lab called {name!r}. Labs: {', '.join(LABS)}")
