@@ -1,0 +1,480 @@
+"""nbgrader glue: create a course, release a lab, autograde, feedback, export.
+
+nbgrader stays the course manager (release, collect, gradebook, formgrader, feedback). What it
+cannot be trusted with is the score of the student's ``nnlab`` functions: its kernel runs student
+code with the instructor's rights, so a patched ``np.allclose`` would score full marks. So
+``nnlab autograde`` does two things per submission:
+
+1. ``nbgrader autograde`` executes the notebook (experiments shrunk by ``NNLAB_GRADING=1``) and
+   records the manually graded answers and outputs, as usual;
+2. the trusted grader (:mod:`autograder.grade`) scores every graded function in a sandboxed
+   worker, and those scores overwrite the ``check_<function>`` grade cells in the gradebook and
+   their outputs in the autograded notebook.
+
+A per-submission status file (``nnlab_grading/<lab>/<student>.json``, written atomically) records
+what happened (graded, kernel died, notebook not valid JSON, ...), so that no student is
+silently given 0, and so that a re-run skips what is already graded.
+"""
+from __future__ import annotations
+
+import contextlib
+import csv
+import hashlib
+import json
+import os
+import shutil
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import REPO_ROOT
+from .labs import Lab, get_lab
+
+COURSE_ID = "nnlab"
+STATUS_DIR = "nnlab_grading"
+NNLAB_PACKAGE = REPO_ROOT / "lib" / "nnlab"
+NOTEBOOK_SOURCES = REPO_ROOT / "assignments" / "source"
+EMBEDDED_DATA = REPO_ROOT / "data" / "digits_8x8.npz"
+
+# The statuses a submission can end in; anything but "graded" is shown to staff in the
+# gradebook table and the CSV export.
+STATUS_TEXT = {
+    "graded": "graded",
+    "kernel_died": "notebook kernel died (function scores still come from the trusted grader)",
+    "invalid_notebook": "notebook is not a valid .ipynb file (function scores still recorded)",
+    "missing_notebook": "no notebook submitted (function scores still recorded)",
+    "notebook_error": "nbgrader could not run the notebook (function scores still recorded)",
+    "missing_package": "no nnlab/ package in the submission: nothing to grade",
+}
+
+CONFIG_TEMPLATE = '''\
+"""nbgrader configuration written by `nnlab course create`."""
+import os
+
+c = get_config()  # noqa: F821 (provided by traitlets)
+here = os.path.dirname(os.path.abspath(__file__))
+
+c.CourseDirectory.root = here
+c.CourseDirectory.course_id = {course_id!r}
+c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback"]
+
+# Student code may hang: nbgrader interrupts a cell after this many seconds.
+c.Execute.timeout = 120
+
+# Students edit the nnlab package next to the notebook. nbgrader overwrites every submitted file
+# that also exists in source/ with the source version, unless it is listed here: list them all.
+c.Autograde.exclude_overwriting = {{}}
+for lab in sorted(os.listdir(os.path.join(here, "source"))):
+    package = os.path.join(here, "source", lab, "nnlab")
+    c.Autograde.exclude_overwriting[lab] = sorted(
+        os.path.relpath(os.path.join(folder, name), os.path.join(here, "source", lab))
+        for folder, _, names in os.walk(package)
+        for name in names
+        if name.endswith(".py")
+    )
+'''
+
+
+# --------------------------------------------------------------------------------------------
+# nbgrader access
+# --------------------------------------------------------------------------------------------
+
+def _ensure_venv_on_path() -> None:
+    """nbgrader's first gradebook creation runs the ``alembic`` executable: make sure the one
+    installed beside this interpreter is found even when the venv is not activated."""
+    bindir = str(Path(sys.executable).parent)
+    if bindir not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = bindir + os.pathsep + os.environ.get("PATH", "")
+
+
+def nbgrader_api(course: Path):
+    """An ``NbGraderAPI`` configured from the course's nbgrader_config.py.
+
+    ``NbGraderAPI`` does not read nbgrader_config.py by itself; we load it explicitly.
+    """
+    from nbgrader.apps import NbGraderAPI
+    from nbgrader.coursedir import CourseDirectory
+    from traitlets.config.loader import PyFileConfigLoader
+
+    _ensure_venv_on_path()
+    course = Path(course).resolve()
+    if not (course / "nbgrader_config.py").exists():
+        raise SystemExit(f"{course} is not an nnlab course (no nbgrader_config.py). "
+                         f"Create one with: nnlab course create {course}")
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(course)).load_config()
+    coursedir = CourseDirectory(config=config)
+    return NbGraderAPI(coursedir=coursedir, config=config)
+
+
+def gradebook(course: Path):
+    from nbgrader.api import Gradebook
+    _ensure_venv_on_path()
+    return Gradebook(f"sqlite:///{Path(course).resolve() / 'gradebook.db'}", course_id=COURSE_ID)
+
+
+@contextlib.contextmanager
+def _in_directory(path: Path):
+    old = os.getcwd()
+    os.chdir(path)
+    try:
+        yield
+    finally:
+        os.chdir(old)
+
+
+@contextlib.contextmanager
+def _grading_environment():
+    """``NNLAB_GRADING=1`` for the notebook kernel nbgrader starts: experiments shrink."""
+    old = os.environ.get("NNLAB_GRADING")
+    os.environ["NNLAB_GRADING"] = "1"
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop("NNLAB_GRADING", None)
+        else:
+            os.environ["NNLAB_GRADING"] = old
+
+
+# --------------------------------------------------------------------------------------------
+# create / release
+# --------------------------------------------------------------------------------------------
+
+def _copy_package(src: Path, dst: Path) -> None:
+    shutil.copytree(src, dst, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"),
+                    dirs_exist_ok=True)
+
+
+def create_course(directory: Path, force: bool = False) -> Path:
+    """Lay out an nbgrader course: config, and for every lab ``source/<lab>/`` holding the
+    notebook, the student package (stubs from lib/nnlab, never the reference) and the data."""
+    directory = Path(directory).resolve()
+    if directory.exists() and any(directory.iterdir()) and not force:
+        raise SystemExit(f"{directory} exists and is not empty; use --force to reuse it.")
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "nbgrader_config.py").write_text(CONFIG_TEMPLATE.format(course_id=COURSE_ID))
+    for lab_dir in sorted(p for p in NOTEBOOK_SOURCES.iterdir() if p.is_dir()):
+        notebooks = sorted(lab_dir.glob("*.ipynb"))
+        if not notebooks:
+            continue
+        target = directory / "source" / lab_dir.name
+        target.mkdir(parents=True, exist_ok=True)
+        for nb in notebooks:
+            shutil.copy2(nb, target / nb.name)
+        _copy_package(NNLAB_PACKAGE, target / "nnlab")
+        (target / "data").mkdir(exist_ok=True)
+        shutil.copy2(EMBEDDED_DATA, target / "data" / EMBEDDED_DATA.name)
+    return directory
+
+
+def release(course: Path, lab: Lab) -> Path:
+    """``nbgrader generate_assignment``; then make sure no reference code reached the release."""
+    api = nbgrader_api(course)
+    with _in_directory(Path(course)):
+        result = api.generate_assignment(lab.name)
+    if not result["success"]:
+        raise SystemExit(f"nbgrader could not release {lab.name}:\n{result.get('error') or result.get('log')}")
+    released = Path(course).resolve() / "release" / lab.name
+    leaks = [p for p in released.rglob("*.py") if "### BEGIN SOLUTION" in p.read_text(errors="replace")]
+    if leaks:
+        shutil.rmtree(released)
+        raise SystemExit(f"Refusing to release {lab.name}: solution regions found in {leaks}")
+    return released
+
+
+# --------------------------------------------------------------------------------------------
+# autograde
+# --------------------------------------------------------------------------------------------
+
+@dataclass
+class SubmissionOutcome:
+    student: str
+    status: str
+    score: float
+    max_score: float
+    functions: dict = field(default_factory=dict)   # name -> [score, max_score]
+    detail: str = ""
+    fingerprint: str = ""
+    elapsed: float = 0.0
+
+    def to_json(self) -> str:
+        return json.dumps(self.__dict__, indent=1)
+
+
+def _fingerprint(folder: Path) -> str:
+    """A hash of every file in a submission: re-grading is skipped only if nothing changed."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+        digest.update(str(path.relative_to(folder)).encode())
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def _status_path(course: Path, lab: Lab, student: str) -> Path:
+    return Path(course) / STATUS_DIR / lab.name / f"{student}.json"
+
+
+def read_outcome(course: Path, lab: Lab, student: str) -> SubmissionOutcome | None:
+    path = _status_path(course, lab, student)
+    if not path.exists():
+        return None
+    return SubmissionOutcome(**json.loads(path.read_text()))
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + f".tmp{os.getpid()}")
+    with open(tmp, "w") as fh:
+        fh.write(text)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def _notebook_problem(submission: Path, lab: Lab) -> str | None:
+    """Return a status if the notebook cannot be run by nbgrader, else None."""
+    import nbformat
+    notebook = submission / f"{lab.name}.ipynb"
+    if not notebook.exists():
+        return "missing_notebook"
+    try:
+        nbformat.read(notebook, as_version=4)
+    except Exception:  # not JSON, or JSON that is no notebook
+        return "invalid_notebook"
+    return None
+
+
+def _record_scores(course: Path, lab: Lab, student: str, report) -> None:
+    """Write the trusted grader's function scores into the gradebook's check_<function> cells."""
+    notebook_id = lab.name
+    with gradebook(course) as gb:
+        gb.update_or_create_submission(lab.name, student)
+        for result in report.functions:
+            grade = gb.find_grade(f"check_{result.name}", notebook_id, lab.name, student)
+            grade.auto_score = float(result.score)
+            grade.manual_score = None
+            grade.needs_manual_grade = False
+        gb.db.commit()
+
+
+def _patch_autograded_notebook(course: Path, lab: Lab, student: str, report) -> None:
+    """Replace what the student's kernel printed in each check_<function> cell by the trusted
+    grader's verdict, so the feedback shows the score that counts and why."""
+    import nbformat
+    path = Path(course) / "autograded" / student / lab.name / f"{lab.name}.ipynb"
+    if not path.exists():
+        return
+    nb = nbformat.read(path, as_version=4)
+    by_cell = {f"check_{r.name}": r for r in report.functions}
+    for cell in nb.cells:
+        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        if grade_id in by_cell:
+            r = by_cell[grade_id]
+            verdict = "passed" if r.score >= r.max_score else "did not pass"
+            text = (f"Trusted grader: {r.name} {verdict} — {r.score:g} / {r.max_score:g} points\n"
+                    + "".join(f"  • {m}\n" for m in r.messages))
+            cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=text)]
+    mode = path.stat().st_mode
+    path.chmod(mode | 0o200)   # nbgrader leaves autograded files read-only
+    nbformat.write(nb, path)
+    path.chmod(mode)
+
+
+def _classify_nbgrader_failure(result: dict) -> str:
+    text = (result.get("log") or "") + (result.get("error") or "")
+    if "DeadKernelError" in text or "Kernel died" in text or "kernel died" in text.lower():
+        return "kernel_died"
+    if "NotJSONError" in text or "not valid JSON" in text or "Notebook does not appear to be JSON" in text:
+        return "invalid_notebook"
+    return "notebook_error"
+
+
+def autograde_one(course: Path, lab: Lab, student: str, api=None, force: bool = False) -> SubmissionOutcome:
+    """Grade one student's submission; resumable and idempotent (see module docstring)."""
+    from .grade import grade_submission
+
+    course = Path(course).resolve()
+    submission = course / "submitted" / student / lab.name
+    fingerprint = _fingerprint(submission)
+    previous = read_outcome(course, lab, student)
+    if previous and previous.fingerprint == fingerprint and not force:
+        return previous
+
+    started = time.perf_counter()
+    status = _notebook_problem(submission, lab)
+    detail = ""
+    api = api or nbgrader_api(course)
+    # nbgrader runs even for a broken notebook: it creates the submission in the gradebook.
+    with _in_directory(course), _grading_environment():
+        result = api.autograde(lab.name, student, force=True, create=True)
+    if not result["success"] and status is None:
+        status = _classify_nbgrader_failure(result)
+        detail = (result.get("error") or "").strip().splitlines()[-1:] or [""]
+        detail = detail[0][:300]
+
+    report = grade_submission(submission, lab)
+    if report.status == "missing_package":
+        status = "missing_package"
+    _record_scores(course, lab, student, report)
+    _patch_autograded_notebook(course, lab, student, report)
+    _write_atomically(course / STATUS_DIR / lab.name / f"{student}.report.txt", report.to_text())
+
+    outcome = SubmissionOutcome(
+        student=student, status=status or "graded",
+        score=round(report.total, 4), max_score=report.max_total,
+        functions={r.name: [r.score, r.max_score] for r in report.functions},
+        detail=detail, fingerprint=fingerprint, elapsed=round(time.perf_counter() - started, 2),
+    )
+    # Written last and atomically: a run killed before this line regrades this student.
+    _write_atomically(_status_path(course, lab, student), outcome.to_json())
+    return outcome
+
+
+def submitted_students(course: Path, lab: Lab) -> list[str]:
+    root = Path(course) / "submitted"
+    if not root.exists():
+        return []
+    return sorted(p.name for p in root.iterdir() if (p / lab.name).is_dir())
+
+
+def autograde(course: Path, lab: Lab, students=None, force: bool = False, progress: bool = True):
+    from tqdm import tqdm
+
+    course = Path(course).resolve()
+    students = students or submitted_students(course, lab)
+    if not students:
+        print(f"No submissions of {lab.name} in {course / 'submitted'}.")
+        return []
+    api = nbgrader_api(course)
+    outcomes = []
+    bar = tqdm(students, desc=f"Grading {lab.name}", unit="submission", disable=not progress)
+    for student in bar:
+        bar.set_postfix_str(student)
+        outcomes.append(autograde_one(course, lab, student, api=api, force=force))
+    return outcomes
+
+
+# --------------------------------------------------------------------------------------------
+# feedback / export / gradebook table
+# --------------------------------------------------------------------------------------------
+
+def feedback(course: Path, lab: Lab) -> list[Path]:
+    """nbgrader's HTML feedback, plus the trusted grader's full report beside it."""
+    course = Path(course).resolve()
+    api = nbgrader_api(course)
+    written = []
+    for student in submitted_students(course, lab):
+        target = course / "feedback" / student / lab.name
+        if (course / "autograded" / student / lab.name).exists():
+            with _in_directory(course):
+                result = api.generate_feedback(lab.name, student, force=True)
+            if not result["success"]:
+                print(f"nbgrader could not write feedback for {student}: "
+                      f"{(result.get('error') or '').strip().splitlines()[-1:]}", file=sys.stderr)
+        report = course / STATUS_DIR / lab.name / f"{student}.report.txt"
+        if report.exists():
+            target.mkdir(parents=True, exist_ok=True)
+            outcome = read_outcome(course, lab, student)
+            note = ""
+            if outcome and outcome.status != "graded":
+                note = f"Note from the grader: {STATUS_TEXT.get(outcome.status, outcome.status)}.\n\n"
+            (target / "nnlab_report.txt").write_text(note + report.read_text())
+            written.append(target)
+    return written
+
+
+def export(course: Path, to: Path) -> Path:
+    """nbgrader's CSV export with two more columns: the nnlab status and its explanation."""
+    from nbgrader.plugins.export import CsvExportPlugin
+
+    course = Path(course).resolve()
+    raw = Path(to).with_suffix(".nbgrader.csv")
+    with gradebook(course) as gb:
+        CsvExportPlugin(to=str(raw)).export(gb)
+    with open(raw, newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    fields = list(rows[0].keys()) if rows else ["assignment", "student_id", "score", "max_score"]
+    fields += ["nnlab_status", "nnlab_status_text"]
+    for row in rows:
+        status = ""
+        with contextlib.suppress(SystemExit):
+            outcome = read_outcome(course, get_lab(row["assignment"]), row["student_id"])
+            status = outcome.status if outcome else "not_graded"
+        row["nnlab_status"] = status
+        row["nnlab_status_text"] = STATUS_TEXT.get(status, "")
+    with open(to, "w", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=fields)
+        writer.writeheader()
+        writer.writerows(rows)
+    raw.unlink()
+    return Path(to)
+
+
+def gradebook_rows(course: Path, lab: Lab) -> list[dict]:
+    """One row per submitted student, read back from the gradebook (not from memory)."""
+    rows = []
+    with gradebook(course) as gb:
+        for student in submitted_students(course, lab):
+            outcome = read_outcome(course, lab, student)
+            try:
+                submission = gb.find_submission(lab.name, student)
+                score, max_score = submission.score, submission.max_score
+                functions = sum(
+                    (gb.find_grade(f.grade_cell_id, lab.name, lab.name, student).score or 0.0)
+                    for f in lab.functions)
+            except Exception:
+                score = max_score = functions = None
+            rows.append({"student": student, "functions": functions,
+                         "functions_max": lab.max_points, "score": score, "max_score": max_score,
+                         "status": outcome.status if outcome else "not_graded"})
+    return rows
+
+
+def format_gradebook(rows: list[dict], lab: Lab) -> str:
+    lines = [f"Gradebook for {lab.name} ({lab.title}) — read from gradebook.db",
+             f"{'student':<22}{'functions':>14}{'notebook total':>18}  status"]
+    for r in rows:
+        fn = "—" if r["functions"] is None else f"{r['functions']:.2f} / {r['functions_max']:g}"
+        tot = "—" if r["score"] is None else f"{r['score']:.2f} / {r['max_score']:g}"
+        lines.append(f"{r['student']:<22}{fn:>14}{tot:>18}  {STATUS_TEXT.get(r['status'], r['status'])}")
+    lines.append("(the notebook total also holds manually graded answers, still to be marked)")
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------------------------
+# CLI handlers
+# --------------------------------------------------------------------------------------------
+
+def cli_create(args) -> int:
+    course = create_course(Path(args.directory), force=args.force)
+    print(f"Created the nbgrader course in {course}. Next: nnlab release 01_layers --course {course}")
+    return 0
+
+
+def cli_release(args) -> int:
+    lab = get_lab(args.lab)
+    released = release(Path(args.course), lab)
+    print(f"Released {lab.name} to {released}")
+    return 0
+
+
+def cli_autograde(args) -> int:
+    lab = get_lab(args.lab)
+    outcomes = autograde(Path(args.course), lab, students=args.student, force=args.force)
+    for o in outcomes:
+        print(f"{o.student:<22}{o.score:>7.2f} / {o.max_score:g}  {STATUS_TEXT.get(o.status, o.status)}")
+    return 0
+
+
+def cli_feedback(args) -> int:
+    lab = get_lab(args.lab)
+    written = feedback(Path(args.course), lab)
+    print(f"Feedback written for {len(written)} students under {Path(args.course).resolve() / 'feedback'}")
+    return 0
+
+
+def cli_export(args) -> int:
+    path = export(Path(args.course), Path(args.to))
+    print(f"Grades exported to {path.resolve()}")
+    return 0

@@ -1,0 +1,137 @@
+"""``nnlab demo``: the whole course pipeline on bundled sample submissions, offline.
+
+Creates a course, releases lab 01, makes a small class of sample submissions, autogrades them
+(nbgrader + the trusted grader), writes feedback, exports grades and prints the gradebook.
+
+The class:
+
+* ``ada_reference``  — the reference solution: full marks;
+* ``ben_untouched``  — the released stubs, untouched: 0 on every function;
+* ``cleo_mistakes`` and ``dev_mistakes`` — typical mistakes: partial marks, specific feedback.
+"""
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+
+from . import REPO_ROOT
+from .labs import LAB01
+from . import course as courselib
+
+SOLUTIONS = REPO_ROOT / "solutions" / "nnlab"
+
+# Each mistake is a replacement function appended to a module of the reference: Python keeps
+# the last definition, so the module behaves exactly as the reference except for this function.
+MISTAKES = {
+    "cleo_mistakes": {
+        "layers.py": '''
+def affine_backward(dout, cache):
+    x, w, b = cache
+    x2 = x.reshape(x.shape[0], -1)
+    dx = (dout @ w.T).reshape(x.shape)
+    dw = x2.T @ dout
+    db = dout.mean(axis=0)          # mistake: averaged instead of summed over the batch
+    return dx, dw, db
+''',
+        "losses.py": '''
+def softmax_loss(x, y):
+    probs = np.exp(x)                # mistake: no max-shift, overflows for large scores
+    probs /= probs.sum(axis=1, keepdims=True)
+    n = x.shape[0]
+    loss = -np.log(probs[np.arange(n), y]).mean()
+    dx = probs.copy()
+    dx[np.arange(n), y] -= 1
+    return loss, dx / n
+''',
+    },
+    "dev_mistakes": {
+        "activations.py": '''
+def sigmoid_forward(x):
+    out = 1.0 / (1.0 + np.exp(-x))  # mistake: exp(-x) overflows for x around -1000
+    return out, out
+
+def tanh_backward(dout, cache):
+    x = cache if not isinstance(cache, tuple) else cache[0]
+    return dout * (1 - x ** 2)      # mistake: 1 - x^2 instead of 1 - tanh(x)^2
+''',
+        "losses.py": '''
+def svm_loss(x, y):
+    n = x.shape[0]
+    margins = np.maximum(0, x - x[np.arange(n), y][:, None] + 1.0)
+    loss = margins.sum() / n         # mistake: the correct class's own margin (1) is counted
+    dx = (margins > 0).astype(float)
+    dx[np.arange(n), y] -= dx.sum(axis=1)
+    return loss, dx / n
+''',
+    },
+}
+
+ANSWER = ("Sigmoid learns slowest: its gradient is at most 1/4 and vanishes when units saturate, "
+          "and its outputs are not zero-centred. ReLU-family activations train fastest here.")
+
+
+def _answer_question(notebook: Path) -> None:
+    """Fill the manually graded answer cell, as a student would."""
+    import nbformat
+    nb = nbformat.read(notebook, as_version=4)
+    for cell in nb.cells:
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if meta.get("solution") and cell.cell_type == "markdown":
+            cell.source = ANSWER
+    nbformat.write(nb, notebook)
+
+
+def make_submissions(course: Path) -> list[str]:
+    """Write the sample class into ``submitted/`` as nbgrader collect would."""
+    released = course / "release" / LAB01.name
+    students = ["ada_reference", "ben_untouched", *MISTAKES]
+    for student in students:
+        target = course / "submitted" / student / LAB01.name
+        if target.exists():
+            shutil.rmtree(target)
+        shutil.copytree(released, target)
+        if student == "ben_untouched":
+            continue
+        courselib._copy_package(SOLUTIONS, target / "nnlab")
+        _answer_question(target / f"{LAB01.name}.ipynb")
+        for module, source in MISTAKES.get(student, {}).items():
+            path = target / "nnlab" / module
+            path.write_text(path.read_text() + "\n\n# --- the student's version ---\n" + source)
+    return students
+
+
+def run_demo(directory: Path) -> str:
+    directory = Path(directory).resolve()
+    if directory.exists():
+        if not (directory / "nbgrader_config.py").exists():
+            raise SystemExit(f"{directory} exists and is not an nnlab course; pick another --dir.")
+        shutil.rmtree(directory)
+    started = time.perf_counter()
+    print(f"1/6 Creating an nbgrader course in {directory}")
+    courselib.create_course(directory)
+    print(f"2/6 Releasing {LAB01.name} (nbgrader generate_assignment)")
+    courselib.release(directory, LAB01)
+    students = make_submissions(directory)
+    print(f"3/6 {len(students)} sample submissions in {directory / 'submitted'}")
+    print("4/6 Autograding: nbgrader runs each notebook, the trusted grader scores the functions")
+    courselib.autograde(directory, LAB01)
+    print("5/6 Writing feedback and exporting grades")
+    courselib.feedback(directory, LAB01)
+    csv_path = courselib.export(directory, directory / "grades.csv")
+    table = courselib.format_gradebook(courselib.gradebook_rows(directory, LAB01), LAB01)
+    print("6/6 Done in %.0f s.\n" % (time.perf_counter() - started))
+    print(table)
+    print(f"\nFeedback for each student: {directory / 'feedback' / '<student>' / LAB01.name}"
+          f" (nbgrader HTML + nnlab_report.txt)")
+    print(f"Grades CSV: {csv_path}")
+    print(f"Example — what dev_mistakes reads:\n")
+    report = directory / courselib.STATUS_DIR / LAB01.name / "dev_mistakes.report.txt"
+    if report.exists():
+        print(report.read_text())
+    return table
+
+
+def cli(args) -> int:
+    run_demo(Path(args.dir))
+    return 0

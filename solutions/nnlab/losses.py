@@ -1,0 +1,65 @@
+"""Classification losses: each returns the loss and its gradient with respect to the scores.
+
+Both take
+- x: scores, array of shape (N, C): x[i, c] is the score of class c for example i;
+- y: labels, integer array of shape (N,), 0 <= y[i] < C;
+and return ``(loss, dx)``: the loss averaged over the N examples (a float) and dx of shape (N, C).
+"""
+import numpy as np
+
+
+def softmax_loss(x, y):
+    """Softmax (cross-entropy) loss: mean over i of -log( exp(x[i, y[i]]) / sum_c exp(x[i, c]) ).
+
+    Inputs:
+    - x: scores, shape (N, C).
+    - y: labels, shape (N,).
+
+    Returns a tuple of:
+    - loss: float.
+    - dx: gradient of the loss with respect to x, shape (N, C).
+    """
+    ### BEGIN SOLUTION
+    ### HINT: exp of scores around 1e3 overflows: subtract each row's max first (the softmax
+    ### HINT: does not change), then log_probs = shifted - log(sum(exp(shifted))) per row.
+    ### HINT: dx = (probs - one_hot(y)) / N; pick the correct class with x[np.arange(N), y].
+    N = x.shape[0]
+    shifted = x - np.max(x, axis=1, keepdims=True)
+    log_probs = shifted - np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))
+    loss = -np.mean(log_probs[np.arange(N), y])
+    dx = np.exp(log_probs)
+    dx[np.arange(N), y] -= 1.0
+    dx /= N
+    return float(loss), dx
+    ### END SOLUTION
+
+
+def svm_loss(x, y):
+    """Multiclass SVM (hinge) loss with margin 1 (Weston-Watkins, as in cs231n):
+
+    loss = mean over i of sum over c != y[i] of max(0, x[i, c] - x[i, y[i]] + 1)
+
+    Inputs:
+    - x: scores, shape (N, C).
+    - y: labels, shape (N,).
+
+    Returns a tuple of:
+    - loss: float.
+    - dx: gradient of the loss with respect to x, shape (N, C).
+    """
+    ### BEGIN SOLUTION
+    ### HINT: margins = np.maximum(0, x - correct[:, None] + 1), then zero the correct class:
+    ### HINT: it would add exactly 1 per example. Divide by N, in the loss AND in dx.
+    ### HINT: dx is 1 where a margin is positive; the correct class gets minus their count.
+    N = x.shape[0]
+    rows = np.arange(N)
+    correct = x[rows, y]
+    margins = np.maximum(0.0, x - correct[:, None] + 1.0)
+    margins[rows, y] = 0.0
+    loss = np.sum(margins) / N
+    positive = (margins > 0).astype(np.result_type(x, np.float64))
+    dx = positive
+    dx[rows, y] -= np.sum(positive, axis=1)
+    dx /= N
+    return float(loss), dx
+    ### END SOLUTION
