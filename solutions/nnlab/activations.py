@@ -150,8 +150,8 @@ def elu_forward(x, alpha=1.0):
     - cache: what elu_backward needs.
     """
     ### BEGIN SOLUTION
-    ### HINT: np.where evaluates BOTH branches: exp of a large positive x overflows even where
-    ### HINT: you discard it. Take np.exp (or the more accurate np.expm1) of np.minimum(x, 0).
+    ### HINT: np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0))); np.expm1(z) = exp(z) - 1, accurately.
+    ### HINT: Trap: np.where evaluates BOTH branches, so exp of a large positive x would overflow.
     out = np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0.0)))
     cache = (x, out, alpha)
     return out, cache
@@ -260,8 +260,8 @@ def sigmoid_forward(x):
     - cache: what sigmoid_backward needs.
     """
     ### BEGIN SOLUTION
-    ### HINT: exp(-x) overflows (RuntimeWarning) for x below about -710. With z = np.exp(-np.abs(x)),
-    ### HINT: which never exceeds 1, sigmoid is 1 / (1 + z) for x >= 0 and z / (1 + z) for x < 0.
+    ### HINT: with z = np.exp(-np.abs(x)), sigmoid is 1 / (1 + z) for x >= 0 and z / (1 + z) for x < 0.
+    ### HINT: Trap: np.exp(-x) overflows (RuntimeWarning) for x below about -710; z never exceeds 1.
     ### HINT: The backward pass needs only the output: cache out.
     z = np.exp(-np.abs(x))
     out = np.where(x >= 0, 1.0 / (1.0 + z), z / (1.0 + z))
@@ -366,11 +366,11 @@ def maxout_forward(x, w, b):
     - cache: what maxout_backward needs.
     """
     ### BEGIN SOLUTION
-    ### HINT: compute all pieces z of shape (N, k, M) at once, e.g. np.einsum('nd,dkm->nkm', x, w) + b,
-    ### HINT: then take the max over axis 1. Cache which piece won (np.argmax), x and w.
-    z = np.einsum("nd,dkm->nkm", x, w) + b
-    winner = np.argmax(z, axis=1)                                  # (N, M)
-    out = np.take_along_axis(z, winner[:, None, :], axis=1)[:, 0, :]
+    ### HINT: all k pieces at once: z = np.einsum('nd,dkm->nkm', x, w) + b has shape (N, k, M).
+    ### HINT: out is the max of z over axis 1; cache which piece won (np.argmax), x and w.
+    z = np.einsum("nd,dkm->nkm", x, w) + b   # (N, k, M)
+    out = np.max(z, axis=1)                  # (N, M)
+    winner = np.argmax(z, axis=1)            # (N, M), index of the winning piece
     cache = (x, w, winner)
     return out, cache
     ### END SOLUTION
@@ -389,8 +389,8 @@ def maxout_backward(dout, cache):
     - db: gradient with respect to b, shape (k, M).
     """
     ### BEGIN SOLUTION
-    ### HINT: only the winning piece of each (n, m) gets the gradient: scatter dout into a zero
-    ### HINT: array dz of shape (N, k, M) (np.put_along_axis), then backprop the affine pieces.
+    ### HINT: only the winning piece of each (n, m) gets the gradient; the others get zero.
+    ### HINT: Scatter dout into zeros dz of shape (N, k, M) (np.put_along_axis), then backprop z = x w + b.
     x, w, winner = cache
     N, M = dout.shape
     k = w.shape[1]

@@ -20,8 +20,8 @@ def softmax_loss(x, y):
     - dx: gradient of the loss with respect to x, shape (N, C).
     """
     ### BEGIN SOLUTION
-    ### HINT: exp of scores around 1e3 overflows: subtract each row's max first (the softmax
-    ### HINT: does not change), then log_probs = shifted - log(sum(exp(shifted))) per row.
+    ### HINT: subtract each row's max first (softmax is unchanged): exp of scores near 1e3 overflows.
+    ### HINT: Then log_probs = shifted - log(sum(exp(shifted))) per row, never log of a tiny prob.
     ### HINT: dx = (probs - one_hot(y)) / N; pick the correct class with x[np.arange(N), y].
     N = x.shape[0]
     shifted = x - np.max(x, axis=1, keepdims=True)
@@ -48,8 +48,8 @@ def svm_loss(x, y):
     - dx: gradient of the loss with respect to x, shape (N, C).
     """
     ### BEGIN SOLUTION
-    ### HINT: margins = np.maximum(0, x - correct[:, None] + 1), then zero the correct class:
-    ### HINT: it would add exactly 1 per example. Divide by N, in the loss AND in dx.
+    ### HINT: margins = np.maximum(0, x - correct[:, None] + 1); zero the correct class (it adds 1 each).
+    ### HINT: Divide by N, in the loss AND in dx.
     ### HINT: dx is 1 where a margin is positive; the correct class gets minus their count.
     N = x.shape[0]
     rows = np.arange(N)
@@ -57,9 +57,8 @@ def svm_loss(x, y):
     margins = np.maximum(0.0, x - correct[:, None] + 1.0)
     margins[rows, y] = 0.0
     loss = np.sum(margins) / N
-    positive = (margins > 0).astype(np.result_type(x, np.float64))
-    dx = positive
-    dx[rows, y] -= np.sum(positive, axis=1)
+    dx = (margins > 0).astype(margins.dtype)
+    dx[rows, y] = -np.sum(dx, axis=1)
     dx /= N
     return float(loss), dx
     ### END SOLUTION

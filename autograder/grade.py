@@ -1,0 +1,320 @@
+"""The trusted grader: score one submission's lab functions without ever running its code here.
+
+    report = grade_submission("submissions/alice", "01")
+    print(report.to_text())
+
+The submission's ``nnlab/`` package runs only in a sandboxed worker process
+(:mod:`autograder.sandbox`). The lab's hidden checks (``autograder/hidden/labNN/``, pytest files)
+run in THIS process through ``pytest.main`` with a plugin that hands them the sandbox and the
+reference, and collects one verdict per check. A graded function scores
+
+    points × (sum of the weights of its passed checks) / (sum of the weights of its checks)
+
+with weight 3 for a correctness check (values against the reference or against finite
+differences) and 1 for a property check (tuple/shape/dtype, inputs not modified).
+See docs/grading.md.
+"""
+import contextlib
+import io
+import json
+import os
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import pytest
+
+from .labs import get_lab
+
+HIDDEN_DIR = Path(__file__).resolve().parent / "hidden"
+PLUGIN_NAME = "nnlab_grader"
+MAX_MESSAGES = 8          # per function, in the report
+
+
+@dataclass
+class CheckResult:
+    check: str            # a stable id of the check (never its source)
+    function: str
+    weight: float
+    passed: bool
+    message: str = ""
+
+
+@dataclass
+class FunctionResult:
+    name: str
+    module: str
+    score: float
+    max_score: float
+    passed: bool
+    messages: list = field(default_factory=list)
+    checks_passed: int = 0
+    checks_total: int = 0
+
+
+@dataclass
+class GradeReport:
+    lab: str
+    submission: str
+    status: str                      # ok | missing_package | import_error | grader_error
+    functions: list
+    total: float
+    max_total: float
+    elapsed: float
+    messages: list = field(default_factory=list)    # submission-level notes
+    checks: list = field(default_factory=list)      # CheckResult per hidden check (not exported)
+
+    def function(self, name):
+        for f in self.functions:
+            if f.name == name:
+                return f
+        raise KeyError(name)
+
+    # ---------------------------------------------------------------- exports
+    def to_dict(self):
+        return {
+            "lab": self.lab,
+            "submission": self.submission,
+            "status": self.status,
+            "total": self.total,
+            "max_total": self.max_total,
+            "elapsed": round(self.elapsed, 3),
+            "messages": list(self.messages),
+            "functions": [asdict(f) for f in self.functions],
+        }
+
+    def to_json(self):
+        return json.dumps(self.to_dict(), indent=2)
+
+    def to_gradescope(self):
+        tests = []
+        for f in self.functions:
+            if f.passed:
+                output = f"All {f.checks_total} checks passed."
+            else:
+                head = (f"{f.checks_passed} of {f.checks_total} checks passed."
+                        if f.checks_total else "Not graded.")
+                output = "\n".join([head] + [f"- {m}" for m in f.messages])
+            tests.append({"name": f.name, "score": f.score, "max_score": f.max_score,
+                          "output": output, "visibility": "visible"})
+        out = {"score": self.total, "tests": tests, "execution_time": round(self.elapsed, 3)}
+        if self.messages:
+            out["output"] = "\n".join(self.messages)
+        return json.dumps(out, indent=2)
+
+    def to_text(self):
+        lines = [f"Lab {self.lab}: {self.total:g} / {self.max_total:g} points", ""]
+        for m in self.messages:
+            lines.append(m)
+        if self.messages:
+            lines.append("")
+        width = max([len(f.name) for f in self.functions] + [8])
+        lines.append(f"  {'function'.ljust(width)}   score   checks")
+        for f in self.functions:
+            mark = "ok" if f.passed else ("--" if f.score == 0 else "~~")
+            lines.append(f"{mark} {f.name.ljust(width)} {f.score:5.2f}/{f.max_score:<3g}"
+                         f" {f.checks_passed:>3}/{f.checks_total}")
+        failing = [f for f in self.functions if not f.passed and f.messages]
+        if failing:
+            lines += ["", "What to look at (each item names the case that failed):"]
+            for f in failing:
+                lines.append("")
+                lines.append(f"{f.name} ({f.score:g} / {f.max_score:g}):")
+                for m in f.messages:
+                    first, *rest = m.split("\n")
+                    lines.append(f"  - {first}")
+                    lines.extend(f"    {r}" for r in rest)
+        elif self.status == "ok":
+            lines += ["", "Everything passed. Well done!"]
+        return "\n".join(lines)
+
+
+# -------------------------------------------------------------------------------------- pytest
+
+class _GraderPlugin:
+    """Registered as ``nnlab_grader``: the hidden checks' fixtures read the sandbox from here."""
+
+    def __init__(self, sandbox, reference):
+        self.sandbox = sandbox
+        self.reference = reference
+        self.results = []
+        self.errors = []
+
+    def pytest_configure(self, config):
+        config.nnlab_grader = self
+
+    def pytest_collectreport(self, report):
+        if report.failed:
+            self.errors.append(f"could not collect hidden checks in {report.nodeid}")
+
+    def _message(self, excinfo):
+        from autograder.hidden.checklib import CheckFailed
+        from autograder.sandbox import StudentError
+        exc = excinfo.value
+        if isinstance(exc, (CheckFailed, StudentError)):
+            return str(exc), False
+        return f"internal grader error ({type(exc).__name__}); please report it to the course staff", True
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item, call):
+        outcome = yield
+        rep = outcome.get_result()
+        if rep.when == "call" or (rep.when == "setup" and not rep.passed):
+            marker = item.get_closest_marker("grades")
+            if marker is None:
+                self.errors.append(f"hidden check {item.nodeid} names no graded function")
+                return
+            function = marker.args[0]
+            weight = float(marker.args[1] if len(marker.args) > 1 else marker.kwargs.get("weight", 3.0))
+            message = ""
+            if not rep.passed and call.excinfo is not None:
+                message, internal = self._message(call.excinfo)
+                if internal:
+                    self.errors.append(f"{item.nodeid}: {call.excinfo.typename}: "
+                                       f"{str(call.excinfo.value)[:300]}")
+            elif rep.skipped:
+                message = "skipped"
+            check_id = item.nodeid.split("::", 1)[-1]
+            self.results.append(CheckResult(check_id, function, weight, bool(rep.passed), message))
+
+
+def run_hidden_checks(sandbox, lab, reference=None, *, only=None):
+    """Run the lab's hidden checks against ``sandbox``; return (CheckResult list, errors)."""
+    if reference is None:
+        from .reference import load_reference
+        reference = load_reference()
+    lab_dir = HIDDEN_DIR / ("lab" + lab.name.split("_")[0])
+    plugin = _GraderPlugin(sandbox, reference)
+    args = [str(lab_dir), "-c", str(HIDDEN_DIR / "pytest.ini"), "--rootdir", str(HIDDEN_DIR),
+            "-p", "no:cacheprovider", "-p", "no:warnings", "-p", "no:randomly",
+            "-q", "--capture=no", "--assert=plain", "--import-mode=importlib",
+            "--tb=no", "--no-header", "-o", "addopts="]
+    if only:
+        args += ["-k", only]
+    sink = io.StringIO()
+    with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
+        code = pytest.main(args, plugins=[plugin])
+    if int(code) not in (0, 1) and not plugin.results:
+        plugin.errors.append(f"pytest exited with {code!r}: {sink.getvalue()[-2000:]}")
+    return plugin.results, plugin.errors
+
+
+def find_package(submission_dir):
+    """The submission's nnlab package: DIR/nnlab, or DIR/<one folder>/nnlab (zip layouts)."""
+    sub = Path(submission_dir)
+    direct = sub / "nnlab"
+    if (direct / "__init__.py").is_file():
+        return direct
+    if sub.name == "nnlab" and (sub / "__init__.py").is_file():
+        return sub
+    nested = [p for p in sub.glob("*/nnlab") if (p / "__init__.py").is_file()] if sub.is_dir() else []
+    if len(nested) == 1:
+        return nested[0]
+    return None
+
+
+def _score(points, checks):
+    total_w = sum(c.weight for c in checks)
+    if not total_w:
+        return 0.0
+    return round(points * sum(c.weight for c in checks if c.passed) / total_w, 3)
+
+
+def grade_submission(submission_dir, lab, *, call_timeout=10.0, limits=None, reference=None):
+    """Grade ``submission_dir`` (which holds an ``nnlab/`` package) on ``lab`` ("01", ...)."""
+    from .sandbox import Sandbox, StudentError
+
+    t0 = time.monotonic()
+    lab = get_lab(lab) if isinstance(lab, str) else lab
+    sub = str(submission_dir)
+
+    def empty(status, message, per_function=None):
+        fns = [FunctionResult(f.name, f.module, 0.0, float(f.points), False,
+                              [per_function or message]) for f in lab.functions]
+        return GradeReport(lab.name, sub, status, fns, 0.0, float(lab.max_points),
+                           time.monotonic() - t0, [message])
+
+    pkg = find_package(submission_dir)
+    if pkg is None:
+        return empty("missing_package",
+                     f"No nnlab package found in {os.path.basename(os.path.abspath(sub))}/: "
+                     f"expected a folder nnlab/ with an __init__.py (your edited copy of the lab's "
+                     f"nnlab package).", "not graded: the nnlab package is missing")
+
+    notes = []
+    import_errors = {}
+    with Sandbox(pkg, call_timeout=call_timeout, limits=limits) as sb:
+        for module in sorted({f.module for f in lab.functions}):
+            try:
+                sb.import_module(module)
+            except StudentError as e:
+                import_errors[module] = str(e)
+        checks, errors = run_hidden_checks(sb, lab, reference)
+        restarts = sb.restarts
+
+    by_fn = {f.name: [] for f in lab.functions}
+    for c in checks:
+        if c.function in by_fn:
+            by_fn[c.function].append(c)
+        else:
+            errors.append(f"hidden check {c.check} grades unknown function {c.function}")
+
+    functions = []
+    for f in lab.functions:
+        cs = by_fn[f.name]
+        score = _score(f.points, cs)
+        msgs = []
+        if f.module in import_errors:
+            msgs.append(import_errors[f.module])
+        for c in cs:
+            if not c.passed and c.message and c.message not in msgs:
+                msgs.append(c.message)
+        if len(msgs) > MAX_MESSAGES:
+            msgs = msgs[:MAX_MESSAGES] + [f"... and {len(msgs) - MAX_MESSAGES} more failed checks"]
+        if not cs:
+            errors.append(f"no hidden checks for {f.name}")
+        passed = bool(cs) and all(c.passed for c in cs)
+        functions.append(FunctionResult(f.name, f.module, score, float(f.points), passed, msgs,
+                                        sum(c.passed for c in cs), len(cs)))
+
+    status = "ok"
+    if import_errors:
+        status = "import_error"
+        for module, msg in import_errors.items():
+            notes.append(f"nnlab/{module}.py could not be imported, so its functions score 0: {msg}")
+    if restarts:
+        notes.append(f"Your code crashed or hung the grader's worker {restarts} time(s); "
+                     f"the affected checks score 0 (see below).")
+    if errors:
+        status = "grader_error"
+        notes.append("The grader hit an internal problem; the course staff has been told. "
+                     "Your score may be incomplete.")
+    report = GradeReport(lab.name, sub, status, functions,
+                         round(sum(f.score for f in functions), 3), float(lab.max_points),
+                         time.monotonic() - t0, notes, checks)
+    report.grader_errors = errors
+    return report
+
+
+def cli(args):
+    """``nnlab grade SUBMISSION --lab LAB [--format text|json|gradescope] [--output FILE]``."""
+    import sys
+    try:
+        report = grade_submission(args.submission, args.lab)
+    except SystemExit:
+        raise
+    except Exception as e:  # a grader failure, not a student's
+        print(f"nnlab grade: the grader failed: {type(e).__name__}: {e}", file=sys.stderr)
+        return 2
+    fmt = getattr(args, "format", "text") or "text"
+    text = {"text": report.to_text, "json": report.to_json,
+            "gradescope": report.to_gradescope}[fmt]()
+    if getattr(args, "output", None):
+        Path(args.output).write_text(text + "\n")
+    else:
+        print(text)
+    if getattr(report, "grader_errors", None):
+        for e in report.grader_errors:
+            print(f"nnlab grade: grader error: {e}", file=sys.stderr)
+        return 3
+    return 0

@@ -1,0 +1,134 @@
+"""Hidden checks of lab 01: softmax and SVM losses (instructor only, never released)."""
+import numpy as np
+import pytest
+
+from autograder.diagnose import compare, describe_type
+from autograder.hidden.checklib import (
+    CORRECTNESS, FD_RTOL, PROPERTY, REF_RTOL, call, check_array, check_no_warnings,
+    check_not_mutated, expect_tuple, fail, numeric_grad, rng_for, shape_str,
+)
+
+SVM_OFFSET = {1.0: "the margin of the correct class (x_y - x_y + 1 = 1 per example) is counted: "
+                   "skip c == y[i] (or zero those margins) before summing"}
+
+
+def grades(function, weight):
+    return pytest.mark.grades(function, weight)
+
+
+def _inputs(name, fn, *, loc=0.0, scale=2.0):
+    """Scores x (N, C) and int64 labels y (N,), N != C; for the SVM, every margin stays
+    >= 1e-2 away from its hinge."""
+    rng = rng_for(f"{name}-{fn}")
+    for _ in range(500):
+        N, C = int(rng.integers(5, 9)), int(rng.integers(3, 6))
+        if N == C:
+            continue
+        x = loc + scale * rng.standard_normal((N, C))
+        y = rng.integers(0, C, size=N).astype(np.int64)
+        if fn == "svm_loss":
+            m = x - x[np.arange(N), y][:, None] + 1.0
+            m[np.arange(N), y] = 10.0
+            if np.min(np.abs(m)) < 1e-2:
+                continue
+        return rng, x, y
+    raise RuntimeError("could not draw inputs")
+
+
+def _case(x, y, extra=""):
+    return f"scores x of shape {shape_str(x.shape)}{extra}, int64 labels y of shape {shape_str(y.shape)}"
+
+
+def _run(student, fn, x, y, case, mutation=False):
+    res = call(getattr(student.losses, fn), x, y, case=case, report_mutation=mutation)
+    return expect_tuple(res, 2, fn, case, ("loss", "dx"))
+
+
+def _loss_hints(fn, x, y):
+    N = x.shape[0]
+    if fn == "softmax_loss":
+        return {}
+    return {"offsets": SVM_OFFSET}
+
+
+def _check_loss(student, ref, fn, x, y, case, large=False):
+    loss, dx = _run(student, fn, x, y, case)
+    warns = student.warnings
+    if large:
+        check_no_warnings(student, case, fn)
+    eloss, edx = getattr(ref.losses, fn)(x.copy(), y.copy())
+    msg = compare(loss, eloss, name="loss", rtol=REF_RTOL, constants={"N": x.shape[0]},
+                  warnings=warns, large=large, **_loss_hints(fn, x, y))
+    if msg:
+        fail(f"{case}: {msg}")
+    return dx, edx, warns
+
+
+LOSSES = ("softmax_loss", "svm_loss")
+
+
+@pytest.mark.parametrize("fn", [pytest.param(f, marks=grades(f, CORRECTNESS), id=f) for f in LOSSES])
+def test_loss_value(fn, student, ref):
+    rng, x, y = _inputs("loss", fn)
+    _check_loss(student, ref, fn, x, y, _case(x, y))
+
+
+@pytest.mark.parametrize("fn", [pytest.param(f, marks=grades(f, CORRECTNESS), id=f) for f in LOSSES])
+def test_loss_gradient_matches_reference(fn, student, ref):
+    rng, x, y = _inputs("dx", fn)
+    case = _case(x, y)
+    loss, dx = _run(student, fn, x, y, case)
+    warns = student.warnings
+    eloss, edx = getattr(ref.losses, fn)(x.copy(), y.copy())
+    N = x.shape[0]
+    onehot = np.zeros_like(x)
+    onehot[np.arange(N), y] = 1
+    hints = []
+    if fn == "softmax_loss":
+        e = np.exp(x - x.max(axis=1, keepdims=True))
+        p = e / e.sum(axis=1, keepdims=True)
+        hints = [(p / N, "the correct class's -1 is missing: dx = (probs - one_hot(y)) / N"),
+                 ((onehot - p) / N, "sign flipped")]
+    msg = compare(dx, edx, name="dx", rtol=REF_RTOL, constants={"N": N}, hints=hints,
+                  warnings=warns)
+    if msg:
+        fail(f"{case}: {msg}")
+
+
+@pytest.mark.parametrize("fn", [pytest.param(f, marks=grades(f, CORRECTNESS), id=f) for f in LOSSES])
+def test_loss_gradient_matches_numerical_gradient(fn, student, ref):
+    rng, x, y = _inputs("fd", fn)
+    case = _case(x, y)
+    loss, dx = _run(student, fn, x, y, case)
+    num = numeric_grad(getattr(student.losses, fn), [x, y], 0, None, case=case, what=fn)
+    msg = compare(dx, num, name="dx", rtol=FD_RTOL, constants={"N": x.shape[0]})
+    if msg:
+        fail(f"{case}: {msg} (compared with finite differences of your own loss)")
+
+
+@pytest.mark.parametrize("fn", [pytest.param(f, marks=grades(f, CORRECTNESS), id=f) for f in LOSSES])
+def test_loss_large_scores(fn, student, ref):
+    rng, x, y = _inputs("large", fn, loc=1000.0, scale=3.0)
+    case = _case(x, y, extra=" with scores around 1e3")
+    dx, edx, warns = _check_loss(student, ref, fn, x, y, case, large=True)
+    msg = compare(dx, edx, name="dx", rtol=REF_RTOL, constants={"N": x.shape[0]},
+                  warnings=warns, large=True)
+    if msg:
+        fail(f"{case}: {msg}")
+
+
+@pytest.mark.parametrize("fn", [pytest.param(f, marks=grades(f, PROPERTY), id=f) for f in LOSSES])
+def test_loss_properties(fn, student, ref):
+    rng, x, y = _inputs("props", fn)
+    case = _case(x, y)
+    loss, dx = _run(student, fn, x, y, case, mutation=True)
+    check_not_mutated(student, case, fn, ("x", "y"))
+    if isinstance(loss, np.ndarray):
+        if loss.shape != ():
+            fail(f"{case}: loss is an ndarray of shape {loss.shape}, expected a single number "
+                 f"(a float)")
+    elif isinstance(loss, bool) or not isinstance(loss, (float, int, np.floating, np.integer)):
+        fail(f"{case}: loss is {describe_type(loss)}, expected a float")
+    if np.asarray(loss).dtype != np.float64 and not isinstance(loss, float):
+        fail(f"{case}: loss has dtype {np.asarray(loss).dtype}, expected float64")
+    check_array(dx, "dx", x.shape, case)

@@ -1,0 +1,772 @@
+"""Open checks: run them on your own functions as often as you like.
+
+    from nnlab.checks import check, check_lab
+    check("relu_forward")          # one function: a small table with a verdict per check
+    check_lab("01_layers")         # every graded function of the lab
+
+Each check feeds your function fixed inputs (made from a fixed seed, so they are the same every
+time) and compares
+
+* forward outputs with values computed by the course's reference code (stored, rounded, in
+  ``open_expected/lab01.json`` next to this file), and
+* backward outputs with centred numerical gradients of YOUR OWN forward function
+  (``nnlab.gradient_check``), so a backward pass is judged against the forward pass you wrote.
+
+The relative error of every comparison is shown. The grade itself comes from hidden checks run by
+the course staff, on other inputs: passing these open checks is necessary, not sufficient.
+
+Nothing here raises while checking: a ``NotImplementedError``, any other exception, a NaN or a numpy
+warning in your code becomes a row of the table with a hint. ``raise_if_failed()`` turns a failed
+result into a short ``AssertionError`` (the notebook's grade cells use it).
+"""
+from __future__ import annotations
+
+import html
+import importlib
+import json
+import os
+import traceback
+import warnings
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["check", "check_lab", "CheckResult", "CheckTable", "Row", "LAB_FUNCTIONS"]
+
+_HERE = Path(__file__).resolve().parent
+EXPECTED_DIR = _HERE / "open_expected"
+
+#: which module of the package holds each function checked in a lab (kept in step with the
+#: course's grading table by a test)
+LAB_FUNCTIONS = {
+    "01_layers": {
+        "affine_forward": "layers", "affine_backward": "layers",
+        "relu_forward": "activations", "relu_backward": "activations",
+        "leaky_relu_forward": "activations", "leaky_relu_backward": "activations",
+        "prelu_forward": "activations", "prelu_backward": "activations",
+        "elu_forward": "activations", "elu_backward": "activations",
+        "selu_forward": "activations", "selu_backward": "activations",
+        "gelu_forward": "activations", "gelu_backward": "activations",
+        "sigmoid_forward": "activations", "sigmoid_backward": "activations",
+        "tanh_forward": "activations", "tanh_backward": "activations",
+        "swish_forward": "activations", "swish_backward": "activations",
+        "maxout_forward": "activations", "maxout_backward": "activations",
+        "affine_relu_forward": "layer_utils", "affine_relu_backward": "layer_utils",
+        "softmax_loss": "losses", "svm_loss": "losses",
+    },
+}
+_EXPECTED_FILES = {"01_layers": "lab01.json"}
+
+FORWARD_TOL = 1e-7      # stored reference values carry 10 significant digits
+GRADIENT_TOL = 1e-6     # analytic vs centred difference (h = 1e-5) in float64
+NUM_H = 1e-5
+
+
+# --------------------------------------------------------------------------------------------
+# results
+# --------------------------------------------------------------------------------------------
+@dataclass
+class Row:
+    """One comparison: ``function``/``check`` with its relative error and a verdict."""
+    function: str
+    check: str
+    passed: bool
+    rel_error: float | None = None
+    hint: str = ""
+
+    def error_text(self) -> str:
+        if self.rel_error is None or not np.isfinite(self.rel_error):
+            return "—" if self.rel_error is None else "nan"
+        return f"{self.rel_error:.1e}"
+
+
+_CSS = ("<style>.nnlab-checks td,.nnlab-checks th{padding:2px 10px;text-align:left;}"
+        ".nnlab-checks .ok{color:#1a7f37;font-weight:bold}.nnlab-checks .bad{color:#cf222e;"
+        "font-weight:bold}</style>")
+
+
+def _rows_text(rows, summary):
+    header = ("function", "check", "rel. error", "verdict")
+    table = [(r.function, r.check, r.error_text(), "✓" if r.passed else "✗") for r in rows]
+    widths = [max(len(h), *(len(t[i]) for t in table)) if table else len(h)
+              for i, h in enumerate(header)]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(header, widths)),
+             "  ".join("-" * w for w in widths)]
+    for r, t in zip(rows, table):
+        line = "  ".join(c.ljust(w) for c, w in zip(t, widths)).rstrip()
+        if r.hint:
+            line += "   " + r.hint
+        lines.append(line)
+    lines.append(summary)
+    return "\n".join(lines)
+
+
+def _rows_html(rows, summary):
+    out = [_CSS, '<table class="nnlab-checks"><thead><tr><th>function</th><th>check</th>'
+           "<th>relative error</th><th>verdict</th><th>hint</th></tr></thead><tbody>"]
+    for r in rows:
+        verdict = '<span class="ok">✓</span>' if r.passed else '<span class="bad">✗</span>'
+        out.append(f"<tr><td><code>{html.escape(r.function)}</code></td>"
+                   f"<td>{html.escape(r.check)}</td><td>{html.escape(r.error_text())}</td>"
+                   f"<td>{verdict}</td><td>{html.escape(r.hint)}</td></tr>")
+    out.append(f"</tbody></table><p>{html.escape(summary)}</p>")
+    return "".join(out)
+
+
+class _Rendered:
+    rows: list
+
+    def summary(self) -> str:
+        raise NotImplementedError
+
+    def __str__(self):
+        return _rows_text(self.rows, self.summary())
+
+    def _repr_html_(self):
+        return _rows_html(self.rows, self.summary())
+
+    def _repr_pretty_(self, p, cycle):
+        p.text(str(self))
+
+
+@dataclass
+class CheckResult(_Rendered):
+    """The open checks of one function."""
+    function: str
+    rows: list = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return bool(self.rows) and all(r.passed for r in self.rows)
+
+    @property
+    def n_passed(self) -> int:
+        return sum(r.passed for r in self.rows)
+
+    def summary(self) -> str:
+        if self.passed:
+            return f"{self.function}: all {len(self.rows)} checks pass."
+        return f"{self.function}: {self.n_passed} of {len(self.rows)} checks pass."
+
+    def failure_message(self) -> str:
+        bad = [r for r in self.rows if not r.passed]
+        if not bad:
+            return ""
+        first = bad[0]
+        msg = f"{self.function}: {first.check} — {first.hint or 'does not match'}"
+        if len(bad) > 1:
+            msg += f" (and {len(bad) - 1} more failing check{'s' if len(bad) > 2 else ''})"
+        return msg
+
+    def raise_if_failed(self):
+        """Raise a short ``AssertionError`` when a check fails; return ``self`` when all pass.
+
+        In a notebook the table is shown either way.
+        """
+        if self.passed:
+            return self
+        _display_if_notebook(self)
+        raise AssertionError(self.failure_message()) from None
+
+    def __repr__(self):
+        return f"<CheckResult {self.function}: {self.n_passed}/{len(self.rows)} pass>"
+
+
+@dataclass
+class CheckTable(_Rendered):
+    """The open checks of several functions (a whole lab)."""
+    lab: str
+    results: list = field(default_factory=list)
+
+    @property
+    def rows(self):
+        return [r for res in self.results for r in res.rows]
+
+    @property
+    def passed(self) -> bool:
+        return bool(self.results) and all(res.passed for res in self.results)
+
+    @property
+    def n_checks(self) -> int:
+        return len(self.rows)
+
+    @property
+    def n_checks_passed(self) -> int:
+        return sum(r.passed for r in self.rows)
+
+    def functions_passed(self) -> list:
+        return [res.function for res in self.results if res.passed]
+
+    def summary(self) -> str:
+        return (f"{self.n_checks_passed} of {self.n_checks} checks pass; "
+                f"{len(self.functions_passed())} of {len(self.results)} functions pass all "
+                f"their checks.")
+
+    def raise_if_failed(self):
+        if self.passed:
+            return self
+        _display_if_notebook(self)
+        failing = [res.function for res in self.results if not res.passed]
+        raise AssertionError(f"{len(failing)} function(s) fail their open checks: "
+                             + ", ".join(failing)) from None
+
+    def __getitem__(self, name):
+        for res in self.results:
+            if res.function == name:
+                return res
+        raise KeyError(name)
+
+    def __repr__(self):
+        return f"<CheckTable {self.lab}: {self.n_checks_passed}/{self.n_checks} checks pass>"
+
+
+def _display_if_notebook(obj):
+    try:
+        from IPython import get_ipython
+        ip = get_ipython()
+        if ip is not None and getattr(ip, "kernel", None) is not None:
+            from IPython.display import display
+            display(obj)
+    except Exception:   # never let the display get in the way of the message
+        pass
+
+
+# --------------------------------------------------------------------------------------------
+# running student code safely
+# --------------------------------------------------------------------------------------------
+class _Problem(Exception):
+    """A check cannot go on; ``hint`` says why, in words for the student."""
+
+    def __init__(self, hint, rel_error=None):
+        super().__init__(hint)
+        self.hint = hint
+        self.rel_error = rel_error
+
+
+def _short(path) -> str:
+    p = Path(path)
+    try:
+        rel = os.path.relpath(p)
+        if not rel.startswith(".."):
+            return rel
+    except ValueError:
+        pass
+    parts = p.parts
+    return "/".join(parts[-3:] if len(parts) >= 3 and parts[-3] == "lib" else parts[-2:])
+
+
+def _exception_hint(exc, where, module_file=None):
+    tb = traceback.extract_tb(exc.__traceback__)
+    if isinstance(exc, NotImplementedError):
+        last = tb[-1] if tb else None
+        file = _short(last.filename) if last else (_short(module_file) if module_file
+                                                   else "your nnlab package")
+        culprit = last.name if last and last.name != "<module>" else where
+        if culprit != where and culprit.isidentifier():
+            return (f"{where} needs {culprit}, which is not written yet — open {file} and "
+                    "replace the raise NotImplementedError")
+        return f"{where} not written yet — open {file} and replace the raise NotImplementedError"
+    here = str(_HERE)
+    frames = [f for f in tb if not f.filename.startswith(str(Path(np.__file__).parent))
+              and Path(f.filename).name != "checks.py"]
+    loc = ""
+    if frames:
+        f = frames[-1]
+        if f.filename.startswith(here) or module_file:
+            loc = f" (line {f.lineno} of {Path(f.filename).name})"
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    text = (text[:120] + "…") if len(text) > 120 else text
+    return f"{where} raised {type(exc).__name__}{': ' + text if text else ''}{loc}"
+
+
+class _Env:
+    """Access to the package under test and to the expected values (or a recorder of them)."""
+
+    def __init__(self, package, expected=None, record=None):
+        self.package = package
+        self.expected = expected
+        self.record = record
+        self._modules = {}
+
+    def module(self, name):
+        if name not in self._modules:
+            self._modules[name] = importlib.import_module(f"{self.package}.{name}")
+        return self._modules[name]
+
+    def func(self, module, name):
+        mod = self.module(module)
+        fn = getattr(mod, name, None)
+        if fn is None:
+            raise _Problem(f"{name} is missing from {_short(mod.__file__)}")
+        return fn, mod.__file__
+
+
+def _call(env, module, name, *args, **kwargs):
+    """Call a student function with numpy warnings recorded instead of printed."""
+    fn, file = env.func(module, name)
+    args = tuple(a.copy() if isinstance(a, np.ndarray) else a for a in args)
+    with warnings.catch_warnings(record=True) as caught, np.errstate(over="warn", divide="warn", invalid="warn", under="ignore"):
+        warnings.simplefilter("always")
+        try:
+            result = fn(*args, **kwargs)
+        except _Problem:
+            raise
+        except Exception as exc:  # noqa: BLE001 — every failure becomes a row
+            raise _Problem(_exception_hint(exc, name, file)) from None
+    numeric = [w for w in caught if issubclass(w.category, (RuntimeWarning, FloatingPointError))]
+    if numeric:
+        raise _Problem(f"{name}: numpy warned '{str(numeric[0].message)}' — avoid overflow/"
+                       "division by zero (np.where evaluates both branches)")
+    return result
+
+
+def _as_array(value, what):
+    if isinstance(value, (float, int, np.floating, np.integer)):
+        value = np.asarray(value, dtype=np.float64)
+    if not isinstance(value, np.ndarray):
+        raise _Problem(f"{what} should be a numpy array, got {type(value).__name__}")
+    if not np.issubdtype(value.dtype, np.number):
+        raise _Problem(f"{what} should hold numbers, got dtype {value.dtype}")
+    return value.astype(np.float64)
+
+
+def _unpack(result, name, names):
+    """Check that ``result`` is a tuple of len(names) (or one value when len(names) == 1)."""
+    if len(names) == 1:
+        if isinstance(result, tuple):
+            raise _Problem(f"{name} should return {names[0]} alone, got a tuple of {len(result)}")
+        return (result,)
+    if not isinstance(result, tuple) or len(result) != len(names):
+        got = (f"a tuple of {len(result)}" if isinstance(result, tuple)
+               else type(result).__name__)
+        raise _Problem(f"{name} should return ({', '.join(names)}), got {got}")
+    return result
+
+
+def _rel_error(got, want):
+    """cs231n's relative error, max over elements; shapes must already match."""
+    with np.errstate(all="ignore"):
+        err = np.abs(got - want) / np.maximum(1e-8, np.abs(got) + np.abs(want))
+    return float(np.max(err)) if err.size else 0.0
+
+
+def _diagnose(got, want):
+    """A guess at a common mistake, or ''."""
+    with np.errstate(all="ignore"):
+        if want.size and np.allclose(got, -want, rtol=1e-6, atol=1e-10) and np.any(want):
+            return "sign flipped"
+        mask = np.abs(want) > 1e-6
+        if mask.sum() >= 2 and np.all(np.abs(got[~mask]) < 1e-6):
+            ratio = got[mask] / want[mask]
+            r = float(np.median(ratio))
+            if np.all(np.isfinite(ratio)) and np.allclose(ratio, r, rtol=1e-4) and \
+                    abs(r - 1) > 1e-3 and r != 0:
+                return f"off by a factor of {r:.4g}"
+        if np.any(want) and not np.any(got):
+            return "all zeros"
+    return ""
+
+
+def _compare(got, want, what, reference_shape_of=None, tol=FORWARD_TOL, formula_hint=""):
+    """Compare two arrays; return rel error or raise _Problem with a hint."""
+    got = _as_array(got, what)
+    if got.shape != want.shape:
+        if reference_shape_of:
+            param, _ = reference_shape_of
+            hint = f"{what} has shape {got.shape} but {param} has shape {want.shape}"
+            if got.shape == want.shape[::-1] and got.ndim == 2:
+                hint += ": transposed?"
+            elif got.size == want.size:
+                hint += ": reshape back"
+        else:
+            hint = f"{what} has shape {got.shape}, expected {want.shape}"
+            if got.shape == want.shape[::-1] and got.ndim == 2:
+                hint += ": transposed?"
+        raise _Problem(hint)
+    if not np.all(np.isfinite(got)):
+        raise _Problem(f"{what} contains NaN or inf")
+    err = _rel_error(got, want)
+    if err > tol:
+        guess = _diagnose(got, want)
+        hint = f"rel error {err:.0e}" + (f" ({guess})" if guess else "") + \
+            (": " + formula_hint if formula_hint else "")
+        raise _Problem(hint, rel_error=err)
+    return err
+
+
+def _numeric_grad(env, f, x, df):
+    """Centred difference of sum(f(x) * df) w.r.t. x, with f the student's own forward."""
+    x = x.astype(np.float64).copy()
+    grad = np.zeros_like(x)
+    it = np.nditer(x, flags=["multi_index"])
+    while not it.finished:
+        ix = it.multi_index
+        old = x[ix]
+        x[ix] = old + NUM_H
+        pos = np.sum(_as_array(f(x.copy()), "output") * df)
+        x[ix] = old - NUM_H
+        neg = np.sum(_as_array(f(x.copy()), "output") * df)
+        x[ix] = old
+        grad[ix] = (pos - neg) / (2 * NUM_H)
+        it.iternext()
+    return grad
+
+
+def _gradient_check_module(env):
+    try:
+        return env.module("gradient_check")
+    except Exception:  # noqa: BLE001
+        return None
+
+
+def _numerical(env, f, x, df):
+    """Numerical gradient through nnlab.gradient_check when it is there, else our own copy."""
+    gc = _gradient_check_module(env)
+    fn = getattr(gc, "eval_numerical_gradient_array", None) if gc else None
+    if fn is None:
+        return _numeric_grad(env, f, x, df)
+    x = x.astype(np.float64).copy()
+    with warnings.catch_warnings(record=True), np.errstate(over="warn", divide="warn", invalid="warn", under="ignore"):
+        warnings.simplefilter("always")
+        try:
+            if df is None:
+                g = getattr(gc, "eval_numerical_gradient")(
+                    lambda z: float(_as_array(f(z.copy()), "loss")), x, verbose=False, h=NUM_H)
+            else:
+                g = fn(lambda z: _as_array(f(z.copy()), "output"), x, df, h=NUM_H)
+        except _Problem:
+            raise
+        except Exception:  # noqa: BLE001 — fall back to our own centred difference
+            return _numeric_grad(env, f, x, np.ones(()) if df is None else df)
+    return np.asarray(g, dtype=np.float64)
+
+
+# --------------------------------------------------------------------------------------------
+# rows
+# --------------------------------------------------------------------------------------------
+def _expected(env, function, label):
+    key = f"{function}/{label}"
+    entry = env.expected.get(key) if env.expected else None
+    if entry is None:
+        raise _Problem(f"no expected values for '{key}' (regenerate open_expected)")
+    return np.asarray(entry["values"], dtype=np.float64).reshape(entry["shape"])
+
+
+def _round(a):
+    return [float(f"{v:.10g}") for v in np.asarray(a, dtype=np.float64).ravel()]
+
+
+def _forward_row(env, function, label, module, args, kwargs=None, index=0, what="out",
+                 hint=""):
+    """Compare output ``index`` of ``function(*args)`` with the stored reference values."""
+    def run():
+        result = _call(env, module, function, *args, **(kwargs or {}))
+        names = ("loss", "dx") if what == "loss" else ("out", "cache")
+        value = _unpack(result, function, names)[index]
+        value = _as_array(value, what)
+        if env.record is not None:
+            env.record[f"{function}/{label}"] = {"shape": list(value.shape),
+                                                 "values": _round(value)}
+            return 0.0
+        return _compare(value, _expected(env, function, label), what, tol=FORWARD_TOL,
+                        formula_hint=hint or "compare with the formula in the notebook")
+    return _row(function, label, run)
+
+
+def _gradient_rows(env, function, forward, module, inputs, wrt, dout, kwargs=None,
+                   label_suffix=""):
+    """Rows comparing ``function`` (a backward) with numerical gradients of the student's forward.
+
+    ``inputs``: dict name -> array (the forward's positional arguments, in order);
+    ``wrt``: the input names the backward returns gradients for, in order.
+    """
+    kwargs = kwargs or {}
+    names = list(inputs)
+    labels = [f"d{n}{label_suffix}" for n in wrt]
+    if env.record is not None:
+        return []
+    try:
+        fwd = _call(env, module, forward, *inputs.values(), **kwargs)
+        out, cache = _unpack(fwd, forward, ("out", "cache"))
+        _as_array(out, f"{forward} out")
+    except _Problem as p:
+        msg = p.hint if "not written yet" not in p.hint else \
+            f"needs {forward} first ({p.hint.split(' — ')[0]})"
+        return [Row(function, lab, False, None, msg) for lab in labels]
+    try:
+        grads = _unpack(_call(env, module, function, dout.copy(), cache), function,
+                        tuple(f"d{n}" for n in wrt))
+    except _Problem as p:
+        return [Row(function, lab, False, None, p.hint) for lab in labels]
+    rows = []
+    for name, lab, g in zip(wrt, labels, grads):
+        def run(name=name, g=g):
+            def f(z):
+                args = [z if n == name else inputs[n] for n in names]
+                return _unpack(_call(env, module, forward, *args, **kwargs), forward,
+                               ("out", "cache"))[0]
+            num = _numerical(env, f, inputs[name], dout)
+            return _compare(g, num, f"d{name}", reference_shape_of=(name, None),
+                            tol=GRADIENT_TOL,
+                            formula_hint="revisit the chain rule (local gradient × dout)")
+        rows.append(_row(function, lab, run))
+    return rows
+
+
+def _loss_rows(env, function, module, x, y, label_suffix=""):
+    rows = [_forward_row(env, function, "loss" + label_suffix, module, (x, y), index=0,
+                         what="loss")]
+    if env.record is not None:
+        return rows
+
+    def run():
+        loss, dx = _unpack(_call(env, module, function, x, y), function, ("loss", "dx"))
+        num = _numerical(env, lambda z: _unpack(_call(env, module, function, z, y), function,
+                                                ("loss", "dx"))[0], x, None)
+        return _compare(dx, num, "dx", reference_shape_of=("x", None), tol=GRADIENT_TOL,
+                        formula_hint="did you average over N?")
+    rows.append(_row(function, "dx" + label_suffix, run))
+    return rows
+
+
+def _row(function, label, run):
+    try:
+        err = run()
+        return Row(function, label, True, err, "")
+    except _Problem as p:
+        return Row(function, label, False, p.rel_error, p.hint)
+    except Exception as exc:  # noqa: BLE001 — a bug in a check must not spill a traceback
+        return Row(function, label, False, None, _exception_hint(exc, function))
+
+
+# --------------------------------------------------------------------------------------------
+# fixed inputs
+# --------------------------------------------------------------------------------------------
+def _rng(name):
+    return np.random.default_rng(zlib.crc32(name.encode()) % (2 ** 31))
+
+
+def _away_from_zero(x, gap=0.05):
+    """Move values away from a kink at 0 so that centred differences are exact enough."""
+    return np.where(np.abs(x) < gap, np.sign(x + 1e-12) * gap + x, x)
+
+
+def _elementwise_x(name, shape=(3, 5), scale=2.0):
+    return _away_from_zero(scale * _rng(name).standard_normal(shape))
+
+
+def _dout(name, shape):
+    return _rng(name + "/dout").standard_normal(shape)
+
+
+def _affine_inputs():
+    rng = _rng("affine")
+    return (rng.standard_normal((3, 2, 4)), 0.5 * rng.standard_normal((8, 5)),
+            0.5 * rng.standard_normal(5))
+
+
+def _prelu_inputs():
+    rng = _rng("prelu")
+    return _away_from_zero(rng.standard_normal((4, 5))), rng.uniform(0.05, 0.3, size=5)
+
+
+def _maxout_inputs():
+    rng = _rng("maxout")
+    for _ in range(100):
+        x = rng.standard_normal((4, 3))
+        w = 0.7 * rng.standard_normal((3, 2, 5))
+        b = 0.3 * rng.standard_normal((2, 5))
+        z = np.einsum("nd,dkm->nkm", x, w) + b
+        if np.min(np.abs(z[:, 0] - z[:, 1])) > 0.05:
+            return x, w, b
+    raise RuntimeError("could not draw maxout inputs without near ties")
+
+
+def _affine_relu_inputs():
+    rng = _rng("affine_relu")
+    for _ in range(100):
+        x, w, b = (rng.standard_normal((3, 2, 4)), 0.5 * rng.standard_normal((8, 5)),
+                   0.5 * rng.standard_normal(5))
+        if np.min(np.abs(x.reshape(3, -1) @ w + b)) > 0.02:
+            return x, w, b
+    raise RuntimeError("could not draw affine_relu inputs away from the kink")
+
+
+def _scores(name, scale=1.0):
+    rng = _rng(name)
+    for _ in range(100):
+        x = scale * rng.standard_normal((5, 4))
+        y = rng.integers(0, 4, size=5)
+        margins = x - x[np.arange(5), y][:, None] + 1.0
+        margins[np.arange(5), y] = 1.0
+        if np.min(np.abs(margins)) > 0.02:
+            return x, y
+    raise RuntimeError("could not draw scores away from the hinge")
+
+
+# --------------------------------------------------------------------------------------------
+# the checks of each function
+# --------------------------------------------------------------------------------------------
+_ELEMENTWISE = {   # name -> list of (label suffix, kwargs)
+    "relu": [("", {})],
+    "leaky_relu": [("", {}), (" (alpha=0.2)", {"alpha": 0.2})],
+    "elu": [("", {}), (" (alpha=0.5)", {"alpha": 0.5})],
+    "selu": [("", {})],
+    "gelu": [("", {})],
+    "sigmoid": [("", {})],
+    "tanh": [("", {})],
+    "swish": [("", {}), (" (beta=2)", {"beta": 2.0})],
+}
+
+
+def _check_elementwise_forward(env, act):
+    fn = f"{act}_forward"
+    x = _elementwise_x(act)
+    rows = [_forward_row(env, fn, "out" + suffix, "activations", (x,), kw)
+            for suffix, kw in _ELEMENTWISE[act]]
+    if act in ("sigmoid", "swish", "elu", "selu", "gelu", "tanh"):
+        big = np.array([[-800.0, -100.0, -30.0, 0.5], [30.0, 100.0, 800.0, -0.5]])
+        rows.append(_forward_row(env, fn, "out, large |x| (±800)", "activations", (big,),
+                                 hint="keep it stable: no overflow for large |x|"))
+    return rows
+
+
+def _check_elementwise_backward(env, act):
+    x = _elementwise_x(act + "/backward")
+    dout = _dout(act, x.shape)
+    rows = []
+    for suffix, kw in _ELEMENTWISE[act]:
+        rows += _gradient_rows(env, f"{act}_backward", f"{act}_forward", "activations",
+                               {"x": x}, ["x"], dout, kw, suffix)
+    return rows
+
+
+def _check(env, name):
+    if name == "affine_forward":
+        return [_forward_row(env, name, "out", "layers", _affine_inputs())]
+    if name == "affine_backward":
+        x, w, b = _affine_inputs()
+        return _gradient_rows(env, name, "affine_forward", "layers", {"x": x, "w": w, "b": b},
+                              ["x", "w", "b"], _dout("affine", (3, 5)))
+    if name == "prelu_forward":
+        return [_forward_row(env, name, "out", "activations", _prelu_inputs())]
+    if name == "prelu_backward":
+        x, a = _prelu_inputs()
+        return _gradient_rows(env, name, "prelu_forward", "activations", {"x": x, "alpha": a},
+                              ["x", "alpha"], _dout("prelu", x.shape))
+    if name == "maxout_forward":
+        return [_forward_row(env, name, "out", "activations", _maxout_inputs())]
+    if name == "maxout_backward":
+        x, w, b = _maxout_inputs()
+        return _gradient_rows(env, name, "maxout_forward", "activations",
+                              {"x": x, "w": w, "b": b}, ["x", "w", "b"],
+                              _dout("maxout", (4, 5)))
+    if name == "affine_relu_forward":
+        return [_forward_row(env, name, "out", "layer_utils", _affine_relu_inputs())]
+    if name == "affine_relu_backward":
+        x, w, b = _affine_relu_inputs()
+        return _gradient_rows(env, name, "affine_relu_forward", "layer_utils",
+                              {"x": x, "w": w, "b": b}, ["x", "w", "b"],
+                              _dout("affine_relu", (3, 5)))
+    if name in ("softmax_loss", "svm_loss"):
+        rows = _loss_rows(env, name, "losses", *_scores(name))
+        if name == "softmax_loss":
+            big_x, y = _scores(name + "/large", scale=1000.0)
+            rows.append(_forward_row(env, name, "loss, scores ~1e3", "losses", (big_x, y),
+                                     index=0, what="loss",
+                                     hint="subtract the row maximum before exp"))
+        return rows
+    act, _, kind = name.rpartition("_")
+    if act in _ELEMENTWISE and kind == "forward":
+        return _check_elementwise_forward(env, act)
+    if act in _ELEMENTWISE and kind == "backward":
+        return _check_elementwise_backward(env, act)
+    raise KeyError(name)
+
+
+# --------------------------------------------------------------------------------------------
+# public entry points
+# --------------------------------------------------------------------------------------------
+def _lab_of(name):
+    for lab, funcs in LAB_FUNCTIONS.items():
+        if name in funcs:
+            return lab
+    raise KeyError(f"there is no open check called {name!r}; try one of: "
+                   + ", ".join(f for funcs in LAB_FUNCTIONS.values() for f in funcs))
+
+
+def _resolve_lab(lab):
+    if lab in LAB_FUNCTIONS:
+        return lab
+    for full in LAB_FUNCTIONS:
+        if full.split("_")[0].lstrip("0") == str(lab).split("_")[0].lstrip("0"):
+            return full
+    raise KeyError(f"no lab called {lab!r}; labs: {', '.join(LAB_FUNCTIONS)}")
+
+
+def load_expected(lab):
+    path = EXPECTED_DIR / _EXPECTED_FILES[lab]
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)
+
+
+def _package_name(package):
+    if package is None:
+        return __package__ or __name__.rpartition(".")[0]
+    return package if isinstance(package, str) else package.__name__
+
+
+def check(name, package=None) -> CheckResult:
+    """Run the open checks of one function; returns a table (never raises for your bugs)."""
+    lab = _lab_of(name)
+    try:
+        expected = load_expected(lab)
+    except (OSError, ValueError) as exc:
+        return CheckResult(name, [Row(name, "expected values", False, None,
+                                      f"cannot read the expected values: {exc}")])
+    env = _Env(_package_name(package), expected=expected)
+    return _run(env, name)
+
+
+def _run(env, name):
+    try:
+        rows = _check(env, name)
+    except _Problem as p:
+        rows = [Row(name, "all", False, p.rel_error, p.hint)]
+    except Exception as exc:  # noqa: BLE001
+        rows = [Row(name, "all", False, None, _exception_hint(exc, name))]
+    return CheckResult(name, rows)
+
+
+def check_lab(lab="01_layers", functions=None, package=None) -> CheckTable:
+    """Run the open checks of every function of ``lab`` (or only ``functions``)."""
+    lab = _resolve_lab(lab)
+    names = list(LAB_FUNCTIONS[lab])
+    if functions:
+        unknown = [f for f in functions if f not in names]
+        if unknown:
+            raise KeyError(f"not checked in lab {lab}: {', '.join(unknown)}")
+        names = [f for f in names if f in functions]
+    return CheckTable(lab, [check(n, package=package) for n in names])
+
+
+def record_expected(lab="01_layers", package=None) -> dict:
+    """Run every forward row of ``lab`` on ``package`` and return the values it produces.
+
+    The course staff run this on the reference package (``python -m autograder.open_expected``)
+    to write ``open_expected/lab01.json``.
+    """
+    lab = _resolve_lab(lab)
+    record = {}
+    env = _Env(_package_name(package), record=record)
+    failures = []
+    for name in LAB_FUNCTIONS[lab]:
+        for row in _check(env, name):
+            if not row.passed:
+                failures.append(f"{row.function}/{row.check}: {row.hint}")
+    if failures:
+        raise RuntimeError("the package cannot produce the expected values:\n  "
+                           + "\n  ".join(failures))
+    return dict(sorted(record.items()))

@@ -1,0 +1,73 @@
+"""Layers: forward and backward passes (cs231n-compatible).
+
+``X_forward(x, ...)`` returns ``(out, cache)``; ``X_backward(dout, cache)`` returns the gradients
+with respect to the inputs, in argument order.
+
+For cs231n compatibility this module also re-exports every activation (``relu_forward``, ...)
+and the two losses, so ``from nnlab.layers import relu_forward, softmax_loss`` works.
+"""
+import numpy as np
+
+from .activations import (  # noqa: F401  (re-exported for cs231n compatibility)
+    ACTIVATIONS,
+    SELU_ALPHA,
+    SELU_SCALE,
+    elu_backward,
+    elu_forward,
+    gelu_backward,
+    gelu_forward,
+    leaky_relu_backward,
+    leaky_relu_forward,
+    maxout_backward,
+    maxout_forward,
+    prelu_backward,
+    prelu_forward,
+    relu_backward,
+    relu_forward,
+    selu_backward,
+    selu_forward,
+    sigmoid_backward,
+    sigmoid_forward,
+    swish_backward,
+    swish_forward,
+    tanh_backward,
+    tanh_forward,
+)
+from .losses import softmax_loss, svm_loss  # noqa: F401  (re-exported for cs231n compatibility)
+
+
+def affine_forward(x, w, b):
+    """Affine (fully connected) layer: out = x @ w + b, with x flattened per example.
+
+    x holds a minibatch of N examples, each of shape (d_1, ..., d_k); each example is reshaped
+    into a vector of dimension D = d_1 * ... * d_k before the product.
+
+    Inputs:
+    - x: array of shape (N, d_1, ..., d_k).
+    - w: weights, array of shape (D, M).
+    - b: biases, array of shape (M,).
+
+    Returns a tuple of:
+    - out: array of shape (N, M).
+    - cache: what affine_backward needs.
+    """
+    # Hint: x.reshape(x.shape[0], -1) gives the (N, D) matrix; b broadcasts over the N rows.
+    # Hint: cache the ORIGINAL x (not the reshaped one) together with w and b.
+    raise NotImplementedError("affine_forward is yours to write (lib/nnlab/layers.py). Hint: x.reshape(x.shape[0], -1) gives the (N, D) matrix; b broadcasts over the N rows.")
+
+
+def affine_backward(dout, cache):
+    """Backward pass of the affine layer.
+
+    Inputs:
+    - dout: upstream gradient of shape (N, M).
+    - cache: from affine_forward.
+
+    Returns a tuple of:
+    - dx: gradient with respect to x, shape (N, d_1, ..., d_k) like x.
+    - dw: gradient with respect to w, shape (D, M).
+    - db: gradient with respect to b, shape (M,).
+    """
+    # Hint: check shapes: dx = dout @ w.T is (N, D), reshape it back to x.shape; dw = x2d.T @ dout.
+    # Hint: b was added to every row, so db sums dout over the batch axis.
+    raise NotImplementedError("affine_backward is yours to write (lib/nnlab/layers.py). Hint: check shapes: dx = dout @ w.T is (N, D), reshape it back to x.shape; dw = x2d.T @ dout.")
