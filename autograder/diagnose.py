@@ -186,6 +186,9 @@ def compare(student, expected, *, name="the output", rtol=1e-9, constants=None, 
     def done(msg):
         return "; ".join(notes + [f"{name} {msg}", summary])
 
+    if notes and err < 1e-4:      # float32 rounding explains the difference
+        return "; ".join(notes + [summary])
+
     for cand, message in hints:
         c = _as_float_array(cand)
         if c is not None and c.shape == s.shape and _close(s, c, MATCH_RTOL):

@@ -96,7 +96,8 @@ def encode(value, on_unencodable=None):
     table = []
 
     def add_array(a):
-        a = np.ascontiguousarray(a)
+        if not a.flags.c_contiguous:      # (np.ascontiguousarray would turn 0-d into 1-d)
+            a = a.copy(order="C")
         table.append([a.dtype.name, list(a.shape), a.nbytes])
         arrays.append(a)
         return len(arrays) - 1

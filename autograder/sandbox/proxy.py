@@ -188,11 +188,18 @@ class Sandbox:
             except OSError:
                 pass
             self._kill()
-        if pgid is not None:   # children that escaped into the group after the leader died
-            try:
-                os.killpg(pgid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
+        if pgid is not None:
+            # children left in the group (forked by the student's code) after the leader died:
+            # kill them and wait (briefly) until the group is gone (reaped by init)
+            deadline = time.monotonic() + 2.0
+            while True:
+                try:
+                    os.killpg(pgid, signal.SIGKILL)
+                except (ProcessLookupError, PermissionError):
+                    break
+                if time.monotonic() > deadline:
+                    break
+                time.sleep(0.005)
         if self.scratch and os.path.isdir(self.scratch):
             shutil.rmtree(self.scratch, ignore_errors=True)
         self.scratch = None

@@ -205,7 +205,7 @@ def relu_forward(x):
 
 #: A mistake in the key may also cost the functions listed (they call it).
 DEPENDENTS = {
-    "affine_forward": {"affine_relu_forward", "affine_relu_backward"},
+    "affine_forward": {"affine_backward", "affine_relu_forward", "affine_relu_backward"},
     "affine_backward": {"affine_relu_backward"},
     "relu_forward": {"affine_relu_forward", "affine_relu_backward"},
     "relu_backward": {"affine_relu_backward"},
