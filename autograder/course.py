@@ -124,6 +124,23 @@ def _in_directory(path: Path):
 
 
 @contextlib.contextmanager
+def _stderr_to(path: Path):
+    """Send everything written to file descriptor 2 (nbgrader's log, SQLAlchemy warnings, the
+    kernel's own stderr) to ``path``, so a class-sized run shows only its progress bar."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with open(path, "ab") as log:
+        os.dup2(log.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+
+
+@contextlib.contextmanager
 def _grading_environment():
     """``NNLAB_GRADING=1`` for the notebook kernel nbgrader starts: experiments shrink.
 
@@ -312,9 +329,14 @@ def autograde_one(course: Path, lab: Lab, student: str, api=None, force: bool = 
     status = _notebook_problem(submission, lab)
     detail = ""
     api = api or nbgrader_api(course)
+    log = course / STATUS_DIR / lab.name / f"{student}.nbgrader.log"
+    log.unlink(missing_ok=True)
     # nbgrader runs even for a broken notebook: it creates the submission in the gradebook.
-    with _in_directory(course), _grading_environment():
+    with _in_directory(course), _grading_environment(), _stderr_to(log):
         result = api.autograde(lab.name, student, force=True, create=True)
+    with open(log, "a") as fh:
+        fh.write(result.get("log") or "")
+        fh.write(result.get("error") or "")
     if not result["success"] and status is None:
         status = _classify_nbgrader_failure(result)
         detail = (result.get("error") or "").strip().splitlines()[-1:] or [""]
@@ -323,7 +345,8 @@ def autograde_one(course: Path, lab: Lab, student: str, api=None, force: bool = 
     report = grade_submission(submission, lab)
     if report.status == "missing_package":
         status = "missing_package"
-    _record_scores(course, lab, student, report)
+    with _stderr_to(log):
+        _record_scores(course, lab, student, report)
     _patch_autograded_notebook(course, lab, student, report)
     _write_atomically(course / STATUS_DIR / lab.name / f"{student}.report.txt", report.to_text())
 

@@ -128,8 +128,11 @@ def test_hostile_submissions_lose_only_what_they_break(reports):
 
     assert reports["patch_numpy"].total == LAB01.max_points
     wrong = reports["patch_numpy_wrong"]
-    assert wrong.function("svm_loss").score == 0
-    assert wrong.total == LAB01.max_points - LAB01.function("svm_loss").points
+    svm = wrong.function("svm_loss")
+    # a constant loss with a zero gradient is self-consistent (it passes the finite-difference
+    # and property checks) but every comparison with the reference fails
+    assert svm.score <= 0.35 * svm.max_score and not svm.passed
+    assert all(f.score == f.max_score for f in wrong.functions if f.name != "svm_loss")
 
 
 def test_syntax_error_scores_zero_for_its_module_only(reports):

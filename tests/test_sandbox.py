@@ -370,3 +370,25 @@ def test_call_overhead_is_small(pkg):
             f(x)
         per_call = (time.perf_counter() - t) / 200
     assert per_call < 0.01
+
+
+def test_a_function_that_hung_once_fails_fast_afterwards(pkg):
+    with Sandbox(pkg, call_timeout=1.0) as sb:
+        with pytest.raises(StudentError):
+            sb.module("m").loop()
+        t = time.monotonic()
+        with pytest.raises(StudentError) as e:
+            sb.module("m").loop()
+        assert e.value.kind == "timeout" and "not run again" in str(e.value)
+        assert time.monotonic() - t < 0.5
+        assert sb.module("m").identity(1) == 1
+
+
+def test_import_time_hang(pkg):
+    (pkg / "hangs.py").write_text("while True:\n    pass\n")
+    with Sandbox(pkg, import_timeout=1.0) as sb:
+        for _ in range(2):
+            with pytest.raises(StudentError) as e:
+                sb.module("hangs").f()
+            assert e.value.kind == "timeout" and "import" in str(e.value)
+        assert sb.module("m").identity(1) == 1

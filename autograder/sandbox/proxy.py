@@ -121,6 +121,8 @@ class Sandbox:
         self.last_mutated = []
         self.restarts = 0
         self._imported = set()
+        self._hung_imports = {}       # module -> message (an import that timed out)
+        self._hung_functions = {}     # (module, function) -> message (a call that timed out)
         self._wfd = self._rfd = None
         self._closed = False
 
@@ -283,18 +285,30 @@ class Sandbox:
                 self.restarts += 1
             self._start()
         module = request.get("module")
+        key = (module, request.get("function"))
+        if module in self._hung_imports:
+            raise StudentError("timeout", self._hung_imports[module])
+        if key in self._hung_functions:
+            raise StudentError("timeout", f"{what} was not run again: {self._hung_functions[key]}")
         first_import = module is not None and module not in self._imported
+        if first_import and request.get("op") != "import":
+            # import on its own (import_timeout), so that the call itself gets call_timeout
+            self.request({"op": "import", "module": module}, what, self.import_timeout)
+            first_import = False
         if timeout is None:
-            timeout = self.call_timeout + (self.import_timeout if first_import else 0.0)
+            timeout = self.import_timeout if first_import else self.call_timeout
         try:
             reply = self._exchange(request, timeout)
         except TimeoutError:
             self._kill()
-            if first_import:
-                msg = (f"importing nnlab.{module} and running {what} took longer than "
-                       f"{timeout:g} s — an infinite loop at import time?")
+            if request.get("op") == "import":
+                msg = (f"importing nnlab.{module} took longer than {timeout:g} s "
+                       f"— an infinite loop at import time?")
+                self._hung_imports[module] = msg
             else:
                 msg = f"{what} took longer than {timeout:g} s — an infinite loop?"
+                # one hang per function is enough: later calls fail at once (grading stays fast)
+                self._hung_functions[key] = f"it took longer than {timeout:g} s earlier"
             raise StudentError("timeout", msg) from None
         except EOFError:
             kind, msg = self._exit_message(what)
