@@ -11,8 +11,10 @@ reference, and collects one verdict per check. A graded function scores
     points × (sum of the weights of its passed checks) / (sum of the weights of its checks)
 
 with weight 3 for a correctness check (values against the reference or against finite
-differences) and 1 for a property check (tuple/shape/dtype, inputs not modified).
-See docs/grading.md.
+differences) and 1 for a property check (tuple/shape/dtype, inputs not modified), provided the
+function matches the reference in at least one case: a function that agrees with no reference
+value scores 0, however self-consistent (a loss that returns 0 with gradient 0 passes the
+finite-difference check but has learnt nothing). See docs/grading.md.
 """
 import contextlib
 import io
@@ -213,9 +215,16 @@ def find_package(submission_dir):
     return None
 
 
+#: Checks that do not compare with the reference: they earn points only next to one that does.
+REFERENCE_FREE_CHECKS = ("numerical_gradient", "properties")
+
+
 def _score(points, checks):
     total_w = sum(c.weight for c in checks)
     if not total_w:
+        return 0.0
+    anchors = [c for c in checks if not any(k in c.check for k in REFERENCE_FREE_CHECKS)]
+    if anchors and not any(c.passed for c in anchors):
         return 0.0
     return round(points * sum(c.weight for c in checks if c.passed) / total_w, 3)
 
