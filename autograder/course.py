@@ -91,7 +91,13 @@ def _ensure_venv_on_path() -> None:
         os.environ["PATH"] = bindir + os.pathsep + os.environ.get("PATH", "")
 
 
-def nbgrader_api(course: Path):
+#: Seconds nbgrader gives one cell under ``nnlab autograde``. In grading mode the notebook runs
+#: none of the student's functions in its check cells and its experiment is tiny, so a cell that
+#: takes longer is stuck in student code: interrupt it sooner than nbgrader's own default.
+GRADING_CELL_TIMEOUT = 30
+
+
+def nbgrader_api(course: Path, grading: bool = False):
     """An ``NbGraderAPI`` configured from the course's nbgrader_config.py.
 
     ``NbGraderAPI`` does not read nbgrader_config.py by itself; we load it explicitly.
@@ -106,6 +112,8 @@ def nbgrader_api(course: Path):
         raise SystemExit(f"{course} is not an nnlab course (no nbgrader_config.py). "
                          f"Create one with: nnlab course create {course}")
     config = PyFileConfigLoader("nbgrader_config.py", path=str(course)).load_config()
+    if grading:
+        config.Execute.timeout = GRADING_CELL_TIMEOUT
     coursedir = CourseDirectory(config=config)
     return NbGraderAPI(coursedir=coursedir, config=config)
 
@@ -353,7 +361,7 @@ def autograde_one(course: Path, lab: Lab, student: str, api=None, force: bool = 
     started = time.perf_counter()
     status = _notebook_problem(submission, lab)
     detail = ""
-    api = api or nbgrader_api(course)
+    api = api or nbgrader_api(course, grading=True)
     log = course / STATUS_DIR / lab.name / f"{student}.nbgrader.log"
     log.unlink(missing_ok=True)
     # nbgrader runs even for a broken notebook: it creates the submission in the gradebook.
@@ -400,7 +408,7 @@ def _grade_in_worker(course: str, lab_name: str, student: str, force: bool) -> S
     """Entry point of a pool process: one NbGraderAPI per process, reused across submissions."""
     lab = get_lab(lab_name)
     if course not in _WORKER_API:
-        _WORKER_API[course] = nbgrader_api(Path(course))
+        _WORKER_API[course] = nbgrader_api(Path(course), grading=True)
     try:
         return autograde_one(Path(course), lab, student, api=_WORKER_API[course], force=force)
     except BaseException as exc:  # keep the pool alive; the student is reported, not lost

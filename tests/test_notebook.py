@@ -136,11 +136,17 @@ def test_runs_end_to_end_on_the_reference(tmp_path, monkeypatch):
 
 def test_runs_quickly_under_grading(tmp_path, monkeypatch):
     nb, seconds = execute(tmp_path, REPO / "solutions" / "nnlab", grading=True,
-                          monkeypatch=monkeypatch)
+                          allow_errors=True, monkeypatch=monkeypatch)
     full = TIMES.get("full")
     print(f"\nlab 01 notebook on the reference, NNLAB_GRADING=1: {seconds:.1f} s"
           + (f" (full run {full:.1f} s)" if full else ""))
-    assert outputs(nb, "error") == []
+    # Under grading the kernel runs none of the student's functions in the check cells: they
+    # fail with a pointer to the trusted grader, whose verdict replaces their output later.
+    grade_cells = {i for i, c in enumerate(nb.cells) if c.cell_type == "code"
+                   and c.metadata.get("nbgrader", {}).get("grade")}
+    errors = outputs(nb, "error")
+    assert {i for i, _ in errors} == grade_cells
+    assert all("trusted grader" in err.evalue for _, err in errors)
     assert outputs(nb, "stderr") == []
     text = experiment_output(nb)
     assert "relu: best validation accuracy" in text

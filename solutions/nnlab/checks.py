@@ -33,6 +33,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .grading_mode import is_grading
+
 __all__ = ["check", "check_lab", "CheckResult", "CheckTable", "Row", "LAB_FUNCTIONS"]
 
 _HERE = Path(__file__).resolve().parent
@@ -718,9 +720,20 @@ def _package_name(package):
     return package if isinstance(package, str) else package.__name__
 
 
+#: What a check cell says while ``nnlab autograde`` runs the notebook.
+GRADED_ELSEWHERE = ("scored by the trusted grader, outside this notebook: "
+                    "your feedback shows its verdict here")
+
+
 def check(name, package=None) -> CheckResult:
-    """Run the open checks of one function; returns a table (never raises for your bugs)."""
+    """Run the open checks of one function; returns a table (never raises for your bugs).
+
+    While ``nnlab autograde`` runs the notebook, the kernel does not run your functions at all:
+    the trusted grader scores them in a sandbox and writes its verdict into this cell's output.
+    """
     lab = _lab_of(name)
+    if is_grading():
+        return CheckResult(name, [Row(name, "graded", False, None, GRADED_ELSEWHERE)])
     try:
         expected = load_expected(lab)
     except (OSError, ValueError) as exc:
