@@ -5,6 +5,7 @@
     nnlab grade DIR --lab LAB   grade one student's lab folder with the trusted grader
     nnlab course create DIR     make an nbgrader course directory
     nnlab release LAB           release a lab (nbgrader generate_assignment)
+    nnlab collect LAB --zip F   import an LMS bulk-download zip into submitted/
     nnlab autograde LAB         grade every submission (nbgrader + the trusted grader)
     nnlab feedback LAB          write feedback for students
     nnlab export                export the gradebook as CSV
@@ -57,6 +58,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("lab")
     _add_course(p)
     p.set_defaults(handler="autograder.course:cli_release")
+
+    p = sub.add_parser("collect", help="import an LMS bulk-download zip into submitted/")
+    p.add_argument("lab")
+    p.add_argument("--zip", required=True, help="the zip downloaded from Canvas, Moodle, ...")
+    _add_course(p)
+    p.set_defaults(handler="autograder.collect:cli")
 
     p = sub.add_parser("autograde", help="autograde submissions: nbgrader + the trusted grader")
     p.add_argument("lab")

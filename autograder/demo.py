@@ -7,7 +7,11 @@ The class:
 
 * ``ada_reference``  — the reference solution: full marks;
 * ``ben_untouched``  — the released stubs, untouched: 0 on every function;
-* ``cleo_mistakes`` and ``dev_mistakes`` — typical mistakes: partial marks, specific feedback.
+* ``cleo_mistakes`` and ``dev_mistakes`` — typical mistakes: partial marks, specific feedback;
+* ``eve_hostile`` — untouched stubs, plus code that patches ``np.allclose`` at import and a notebook
+  cell that tries to set every score in the gradebook to 100: contained, 0;
+* ``finn_broken`` — the reference, but the notebook is not valid JSON and ``losses.py`` has a
+  syntax error: reported as such, every other function still graded.
 """
 from __future__ import annotations
 
@@ -70,6 +74,21 @@ def svm_loss(x, y):
     },
 }
 
+HOSTILE_IMPORT = '''
+import numpy as _np
+_np.allclose = lambda *a, **k: True          # "every comparison passes"
+_np.testing.assert_allclose = lambda *a, **k: None
+'''
+
+HOSTILE_CELL = '''import sqlite3
+try:
+    con = sqlite3.connect("{gradebook}")
+    con.execute("UPDATE grade SET auto_score = 100")
+    con.commit()
+except Exception as exc:
+    print("gradebook out of reach:", exc)
+'''
+
 ANSWER = ("Sigmoid learns slowest: its gradient is at most 1/4 and vanishes when units saturate, "
           "and its outputs are not zero-centred. ReLU-family activations train fastest here.")
 
@@ -104,6 +123,30 @@ def make_submissions(course: Path) -> list[str]:
     return students
 
 
+def make_hostile_and_broken(course: Path) -> list[str]:
+    """Two more students: one hostile, one whose files are broken."""
+    import nbformat
+    released = course / "release" / LAB01.name
+    hostile = course / "submitted" / "eve_hostile" / LAB01.name
+    broken = course / "submitted" / "finn_broken" / LAB01.name
+    for target in (hostile, broken):
+        if target.exists():
+            shutil.rmtree(target)
+        shutil.copytree(released, target)
+    init = hostile / "nnlab" / "__init__.py"
+    init.write_text(init.read_text() + HOSTILE_IMPORT)
+    nb = nbformat.read(hostile / f"{LAB01.name}.ipynb", as_version=4)
+    nb.cells.insert(2, nbformat.v4.new_code_cell(
+        HOSTILE_CELL.format(gradebook=course.resolve() / "gradebook.db")))
+    nbformat.write(nb, hostile / f"{LAB01.name}.ipynb")
+
+    courselib._copy_package(SOLUTIONS, broken / "nnlab")
+    (broken / f"{LAB01.name}.ipynb").write_text('{"cells": [{"cell_type": "code", "source": "oops')
+    losses = broken / "nnlab" / "losses.py"
+    losses.write_text(losses.read_text() + "\n\ndef svm_loss(x, y)\n    return 0\n")
+    return ["eve_hostile", "finn_broken"]
+
+
 def run_demo(directory: Path) -> str:
     directory = Path(directory).resolve()
     if directory.exists():
@@ -115,7 +158,7 @@ def run_demo(directory: Path) -> str:
     courselib.create_course(directory)
     print(f"2/6 Releasing {LAB01.name} (nbgrader generate_assignment)")
     courselib.release(directory, LAB01)
-    students = make_submissions(directory)
+    students = make_submissions(directory) + make_hostile_and_broken(directory)
     print(f"3/6 {len(students)} sample submissions in {directory / 'submitted'}")
     print("4/6 Autograding: nbgrader runs each notebook, the trusted grader scores the functions")
     courselib.autograde(directory, LAB01)
@@ -132,7 +175,30 @@ def run_demo(directory: Path) -> str:
     report = directory / courselib.STATUS_DIR / LAB01.name / "dev_mistakes.report.txt"
     if report.exists():
         print(report.read_text())
+    print(_containment_summary(directory))
     return table
+
+
+def _containment_summary(directory: Path) -> str:
+    """What the hostile and the broken student got, read back from the gradebook."""
+    from nbgrader.api import Grade
+    with courselib.gradebook(directory) as gb:
+        top = max((g.auto_score or 0) for g in gb.db.query(Grade))
+    eve = courselib.read_outcome(directory, LAB01, "eve_hostile")
+    finn = courselib.read_outcome(directory, LAB01, "finn_broken")
+    losses_line = ""
+    report = directory / courselib.STATUS_DIR / LAB01.name / "finn_broken.report.txt"
+    for line in report.read_text().splitlines() if report.exists() else []:
+        if "SyntaxError" in line:
+            losses_line = line.strip()
+            break
+    return "\n".join([
+        "Contained:",
+        f"  eve_hostile patched np.allclose and tried to write 100s into the gradebook: "
+        f"{eve.score:g} / {eve.max_score:g}; the highest score in the gradebook is {top:g}.",
+        f"  finn_broken: {courselib.STATUS_TEXT[finn.status]}; functions {finn.score:g} / {finn.max_score:g}"
+        + (f"; {losses_line}" if losses_line else ""),
+    ])
 
 
 def cli(args) -> int:
