@@ -7,7 +7,8 @@ untrusted command, so it must import nothing from ``autograder`` (nor numpy). Th
 SPEC (JSON object; every key optional)::
 
     uid, gid          numeric ids to drop to (a per-slot uid, no passwd entry needed)
-    workdir           chdir here after the mounts (default: the current directory, re-resolved)
+    workdir           chdir here after the mounts (default: the current directory, re-resolved;
+                      fallback_workdir, else /, when it is not visible any more)
     hide              [[path, [[keep, "ro"|"rw"], ...]], ...]: a tmpfs (or /dev/null for a
                       file) is mounted over path; only the keep sub-paths are bound back into it
     chown             [dir, ...]: chowned to uid:gid (as root, before the drop)
@@ -254,8 +255,9 @@ def apply(spec, argv):
             err("no_new_privs", e)
     try:
         os.chdir(workdir)          # re-resolved in the new mount view
-    except OSError as e:
+    except OSError as e:           # never stay in a directory the mounts were meant to hide
         err("chdir", e)
+        os.chdir(spec.get("fallback_workdir") or "/")
     return argv, report
 
 

@@ -23,7 +23,7 @@ import time
 
 import numpy as np
 
-from . import protocol
+from . import isolation, protocol
 from .protocol import Handle, ProtocolError
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -32,7 +32,7 @@ DEFAULT_LIMITS = {
     "cpu_seconds": 60,              # RLIMIT_CPU over one worker's life (SIGXCPU, then SIGKILL)
     "memory_bytes": 2 * 1024 ** 3,  # RLIMIT_AS
     "file_bytes": 16 * 1024 ** 2,   # RLIMIT_FSIZE
-    "processes": 64,                # RLIMIT_NPROC (per user; NOT enforced when running as root)
+    "processes": 64,                # RLIMIT_NPROC (per uid: binds once the jail drops to a slot uid)
     "open_files": 256,              # RLIMIT_NOFILE
 }
 
@@ -98,14 +98,24 @@ def _make_preexec(limits):
     return preexec
 
 
+def _jail_rlimits(limits):
+    return {"CPU": int(limits["cpu_seconds"]), "AS": int(limits["memory_bytes"]),
+            "FSIZE": int(limits["file_bytes"]), "NPROC": int(limits["processes"]),
+            "NOFILE": int(limits["open_files"]), "CORE": 0}
+
+
 class Sandbox:
     """One untrusted worker per submission (restarted after crashes), in a private scratch dir.
 
     ``package_dir`` is the submission's ``nnlab`` folder; only it is copied into the scratch dir.
+    ``isolate`` (default True): start the worker under ``jail.py`` (autograder/sandbox/
+    isolation.py): a per-slot uid, an empty network namespace, and a mount namespace in which
+    everything but the Python installation and the scratch dir is hidden (plus ``hide``: more
+    paths to hide, e.g. the course root). What was applied is in ``isolation_report``.
     """
 
     def __init__(self, package_dir, *, call_timeout=10.0, import_timeout=30.0, limits=None,
-                 python=None):
+                 python=None, isolate=True, hide=()):
         self.package_dir = os.path.abspath(package_dir)
         if not os.path.isfile(os.path.join(self.package_dir, "__init__.py")):
             raise FileNotFoundError(f"{self.package_dir} is not a Python package (no __init__.py)")
@@ -125,6 +135,11 @@ class Sandbox:
         self._hung_functions = {}     # (module, function) -> message (a call that timed out)
         self._wfd = self._rfd = None
         self._closed = False
+        self.isolate = bool(isolate)
+        self.hide = [str(p) for p in hide]
+        self.slot = None
+        self._control = None            # root-only dir: the jail's spec and report
+        self.isolation_report = None
 
     # ------------------------------------------------------------------ life cycle
     def __enter__(self):
@@ -142,18 +157,34 @@ class Sandbox:
                             ignore=shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints"))
             for name in ("protocol.py", "worker_main.py"):
                 shutil.copy(os.path.join(HERE, name), os.path.join(self.scratch, name))
+            if self.isolate:
+                self.slot = isolation.acquire_slot()
+                isolation.prepare_scratch(self.scratch, self.slot.uid)
+                self._control = tempfile.mkdtemp(prefix="nnlab-jail-")
+                spec = {
+                    "uid": self.slot.uid, "gid": self.slot.gid, "workdir": self.scratch,
+                    "net": False, "rlimits": _jail_rlimits(self.limits),
+                    "hide": isolation.default_hidden_paths(
+                        keep=[(self.scratch, "rw"), (_numpy_site_dir(), "ro")], extra=self.hide),
+                    "report": os.path.join(self._control, "report.json"),
+                }
+                self._spec = isolation.write_spec(self._control, spec)
         return self
 
     def _start(self):
         self.open()
         self.generation += 1
         self._imported = set()
+        cmd = [self.python, "-I", "-S", "-B", os.path.join(self.scratch, "worker_main.py"),
+               _numpy_site_dir()]
+        if self.isolate:
+            cmd = isolation.jail_command(self._spec, self.python) + cmd
         self.proc = subprocess.Popen(
-            [self.python, "-I", "-S", "-B", os.path.join(self.scratch, "worker_main.py"),
-             _numpy_site_dir()],
+            cmd,
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
             cwd=self.scratch, env=_minimal_env(self.scratch), start_new_session=True,
-            preexec_fn=_make_preexec(self.limits), close_fds=True, bufsize=0,
+            preexec_fn=None if self.isolate else _make_preexec(self.limits), close_fds=True,
+            bufsize=0,
         )
         self.pgid = self.proc.pid        # start_new_session: the worker leads its own group
         self._wfd = self.proc.stdin.fileno()
@@ -176,6 +207,8 @@ class Sandbox:
             self.proc.wait(timeout=5)
         except subprocess.TimeoutExpired:
             pass
+        if self.slot is not None:     # children that left the group (setsid, double fork)
+            isolation.reap_uid(self.slot.uid)
         self.proc = None
         self._wfd = self._rfd = None
 
@@ -202,9 +235,18 @@ class Sandbox:
                 if time.monotonic() > deadline:
                     break
                 time.sleep(0.005)
+        if self.slot is not None:
+            isolation.reap_uid(self.slot.uid)
+        if self._control:
+            self.isolation_report = isolation.read_report(os.path.join(self._control, "report.json"))
+            shutil.rmtree(self._control, ignore_errors=True)
+            self._control = None
         if self.scratch and os.path.isdir(self.scratch):
             shutil.rmtree(self.scratch, ignore_errors=True)
         self.scratch = None
+        if self.slot is not None:
+            self.slot.release()
+            self.slot = None
 
     @property
     def alive(self):
