@@ -350,6 +350,7 @@ def _classify_nbgrader_failure(result: dict) -> str:
 def autograde_one(course: Path, lab: Lab, student: str, api=None, force: bool = False) -> SubmissionOutcome:
     """Grade one student's submission; resumable and idempotent (see module docstring)."""
     from .grade import grade_submission
+    from .sandbox.isolation import kernel_sandbox
 
     course = Path(course).resolve()
     submission = course / "submitted" / student / lab.name
@@ -365,7 +366,11 @@ def autograde_one(course: Path, lab: Lab, student: str, api=None, force: bool = 
     log = course / STATUS_DIR / lab.name / f"{student}.nbgrader.log"
     log.unlink(missing_ok=True)
     # nbgrader runs even for a broken notebook: it creates the submission in the gradebook.
-    with _in_directory(course), _grading_environment(), _stderr_to(log):
+    # Its kernel runs jailed (autograder.sandbox.isolation): its own uid, the course, the
+    # repository and the gradebook out of sight, no network, limits, every process reaped.
+    with kernel_sandbox(course, student, lab.name) as jail, \
+            _in_directory(course), _grading_environment(), _stderr_to(log):
+        jail.configure(api)
         result = api.autograde(lab.name, student, force=True, create=True)
     with open(log, "a") as fh:
         fh.write(result.get("log") or "")
