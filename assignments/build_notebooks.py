@@ -22,6 +22,7 @@ import nbformat
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
+from autograder.generated import write_or_check  # noqa: E402
 from autograder.labs import LAB01  # noqa: E402
 
 SOURCE = HERE / "source"
@@ -486,15 +487,8 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     status = 0
     for name in NOTEBOOKS:
-        path, text = path_of(name), render(name)
-        if args.check:
-            same = path.is_file() and path.read_text(encoding="utf-8") == text
-            print(f"{path}: {'up to date' if same else 'STALE'}")
-            status |= 0 if same else 1
-        else:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, encoding="utf-8")
-            print(f"wrote {path} ({len(build(name).cells)} cells)")
+        status |= write_or_check(path_of(name), render(name), args.check,
+                                 f"{len(build(name).cells)} cells")
     return status
 
 

@@ -16,6 +16,7 @@ import json
 import sys
 
 from . import REPO_ROOT
+from .generated import write_or_check
 
 EXPECTED_DIR = REPO_ROOT / "solutions" / "nnlab" / "open_expected"
 FILES = {"01_layers": "lab01.json"}
@@ -47,16 +48,9 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     status = 0
     for lab, name in FILES.items():
-        path = EXPECTED_DIR / name
         text = render(compute(lab))
-        if args.check:
-            same = path.is_file() and path.read_text(encoding="utf-8") == text
-            print(f"{path}: {'up to date' if same else 'STALE'}")
-            status |= 0 if same else 1
-        else:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, encoding="utf-8")
-            print(f"wrote {path} ({len(json.loads(text)) - 1} entries)")
+        status |= write_or_check(EXPECTED_DIR / name, text, args.check,
+                                 f"{len(json.loads(text)) - 1} entries")
     return status
 
 
