@@ -25,6 +25,7 @@ import os
 import shutil
 import sys
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -46,6 +47,9 @@ STATUS_TEXT = {
     "missing_notebook": "no notebook submitted (function scores still recorded)",
     "notebook_error": "nbgrader could not run the notebook (function scores still recorded)",
     "missing_package": "no nnlab/ package in the submission: nothing to grade",
+    "import_error": "part of the nnlab package could not be imported: its functions score 0",
+    "cells_missing": "graded cells were deleted or renamed in the notebook (function scores still recorded)",
+    "cells_duplicated": "the notebook holds duplicated graded cells (function scores still recorded)",
     "grader_error": "the grader itself failed on this submission: please report it (rerun to retry)",
 }
 
@@ -289,23 +293,48 @@ def _write_atomically(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-def _notebook_problem(submission: Path, lab: Lab) -> str | None:
-    """Return a status if the notebook cannot be run by nbgrader, else None."""
+#: When a submission has several problems, the status shown is the first of these it has.
+STATUS_PRIORITY = ("missing_package", "invalid_notebook", "missing_notebook", "kernel_died",
+                   "cells_missing", "cells_duplicated", "notebook_error", "import_error",
+                   "grader_error")
+
+
+def _grade_ids(notebook) -> list[str]:
+    return [cell.metadata["nbgrader"]["grade_id"] for cell in notebook.cells
+            if cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")]
+
+
+def _notebook_problems(course: Path, submission: Path, lab: Lab) -> list[tuple[str, str]]:
+    """What is wrong with the submitted notebook, as (status, detail) pairs; [] if nothing."""
     import nbformat
     notebook = submission / f"{lab.name}.ipynb"
     if not notebook.exists():
-        return "missing_notebook"
+        return [("missing_notebook", f"{lab.name}.ipynb is not in the submission")]
     try:
-        nbformat.read(notebook, as_version=4)
-    except Exception:  # not JSON, or JSON that is no notebook
-        return "invalid_notebook"
-    return None
+        with warnings.catch_warnings():   # a duplicated cell id is reported below, not warned
+            warnings.simplefilter("ignore")
+            submitted = nbformat.read(notebook, as_version=4)
+    except Exception as exc:  # not JSON, or JSON that is no notebook
+        return [("invalid_notebook", f"{lab.name}.ipynb cannot be read: {type(exc).__name__}: "
+                                     f"{str(exc).splitlines()[0][:200] if str(exc) else ''}")]
+    problems = []
+    source = Path(course) / "source" / lab.name / f"{lab.name}.ipynb"
+    expected = set(_grade_ids(nbformat.read(source, as_version=4))) if source.exists() else set()
+    ids = _grade_ids(submitted)
+    missing = sorted(expected - set(ids))
+    if missing:
+        problems.append(("cells_missing", "graded cells missing or renamed: " + ", ".join(missing)))
+    duplicated = sorted({i for i in ids if ids.count(i) > 1})
+    if duplicated:
+        problems.append(("cells_duplicated", "graded cells duplicated: " + ", ".join(duplicated)))
+    return problems
 
 
 def _record_scores(course: Path, lab: Lab, student: str, report) -> None:
     """Write the trusted grader's function scores into the gradebook's check_<function> cells."""
     notebook_id = lab.name
     with gradebook(course) as gb:
+        gb.update_or_create_student(student)   # nbgrader skips a submission with no notebook
         gb.update_or_create_submission(lab.name, student)
         for result in report.functions:
             grade = gb.find_grade(f"check_{result.name}", notebook_id, lab.name, student)
@@ -360,8 +389,7 @@ def autograde_one(course: Path, lab: Lab, student: str, api=None, force: bool = 
         return previous
 
     started = time.perf_counter()
-    status = _notebook_problem(submission, lab)
-    detail = ""
+    problems = _notebook_problems(course, submission, lab)
     api = api or nbgrader_api(course, grading=True)
     log = course / STATUS_DIR / lab.name / f"{student}.nbgrader.log"
     log.unlink(missing_ok=True)
@@ -375,24 +403,26 @@ def autograde_one(course: Path, lab: Lab, student: str, api=None, force: bool = 
     with open(log, "a") as fh:
         fh.write(result.get("log") or "")
         fh.write(result.get("error") or "")
-    if not result["success"] and status is None:
-        status = _classify_nbgrader_failure(result)
-        detail = (result.get("error") or "").strip().splitlines()[-1:] or [""]
-        detail = detail[0][:300]
+    unreadable = any(p[0] in ("invalid_notebook", "missing_notebook") for p in problems)
+    if not result["success"] and not unreadable:
+        last_line = ((result.get("error") or "").strip().splitlines() or [""])[-1]
+        problems.append((_classify_nbgrader_failure(result), last_line[:300]))
 
     report = grade_submission(submission, lab)
-    if report.status == "missing_package":
-        status = "missing_package"
+    if report.status != "ok":
+        problems.append((report.status, " ".join(report.messages)[:500]))
+    problems.sort(key=lambda p: STATUS_PRIORITY.index(p[0]) if p[0] in STATUS_PRIORITY else 99)
     with _stderr_to(log):
         _record_scores(course, lab, student, report)
     _patch_autograded_notebook(course, lab, student, report)
     _write_atomically(course / STATUS_DIR / lab.name / f"{student}.report.txt", report.to_text())
 
     outcome = SubmissionOutcome(
-        student=student, status=status or "graded",
+        student=student, status=problems[0][0] if problems else "graded",
         score=round(report.total, 4), max_score=report.max_total,
         functions={r.name: [r.score, r.max_score] for r in report.functions},
-        detail=detail, fingerprint=fingerprint, elapsed=round(time.perf_counter() - started, 2),
+        detail=" | ".join(f"{status}: {text}" for status, text in problems),
+        fingerprint=fingerprint, elapsed=round(time.perf_counter() - started, 2),
     )
     # Written last and atomically: a run killed before this line regrades this student.
     _write_atomically(_status_path(course, lab, student), outcome.to_json())
@@ -487,7 +517,8 @@ def feedback(course: Path, lab: Lab) -> list[Path]:
             outcome = read_outcome(course, lab, student)
             note = ""
             if outcome and outcome.status != "graded":
-                note = f"Note from the grader: {STATUS_TEXT.get(outcome.status, outcome.status)}.\n\n"
+                note = (f"Note from the grader: {STATUS_TEXT.get(outcome.status, outcome.status)}.\n"
+                        f"Details: {outcome.detail}\n\n")
             (target / "nnlab_report.txt").write_text(note + report.read_text())
             written.append(target)
     return written
@@ -504,14 +535,16 @@ def export(course: Path, to: Path) -> Path:
     with open(raw, newline="") as fh:
         rows = list(csv.DictReader(fh))
     fields = list(rows[0].keys()) if rows else ["assignment", "student_id", "score", "max_score"]
-    fields += ["nnlab_status", "nnlab_status_text"]
+    fields += ["nnlab_status", "nnlab_status_text", "nnlab_detail"]
     for row in rows:
-        status = ""
+        status, detail = "", ""
         with contextlib.suppress(SystemExit):
             outcome = read_outcome(course, get_lab(row["assignment"]), row["student_id"])
             status = outcome.status if outcome else "not_graded"
+            detail = outcome.detail if outcome else "no complete grading run recorded yet"
         row["nnlab_status"] = status
         row["nnlab_status_text"] = STATUS_TEXT.get(status, "")
+        row["nnlab_detail"] = detail
     with open(to, "w", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=fields)
         writer.writeheader()

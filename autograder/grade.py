@@ -254,6 +254,10 @@ def grade_submission(submission_dir, lab, *, call_timeout=10.0, limits=None, ref
     import_errors = {}
     with Sandbox(pkg, call_timeout=call_timeout, limits=limits) as sb:
         for module in sorted({f.module for f in lab.functions}):
+            if not (Path(pkg) / f"{module}.py").is_file():
+                import_errors[module] = (f"nnlab/{module}.py is missing from your submission "
+                                         f"(did it get lost when you uploaded?)")
+                continue
             try:
                 sb.import_module(module)
             except StudentError as e:
