@@ -24,6 +24,7 @@ class Broken:
     status: str                 # the status the gradebook export must show
     message: str                # what the student's feedback must say (case-insensitive)
     functions: float | None     # their function score, where it is fixed (None: partial)
+    keeps: tuple = ()           # functions in other files that must keep full marks
 
 
 def _drop_cells(folder, grade_ids):
@@ -55,11 +56,13 @@ CASES = {
         lambda f: _drop_cells(f, {"check_svm_loss", "activation_question"}),
     Broken("cells_duplicated", "cells_duplicated", "check_affine_forward", LAB01.max_points):
         lambda f: _duplicate_cell(f, "check_affine_forward"),
-    Broken("module_file_missing", "import_error", "nnlab/losses.py is missing", None):
+    Broken("module_file_missing", "import_error", "nnlab/losses.py is missing", None,
+           keeps=("affine_forward", "affine_backward", "relu_forward")):
         lambda f: (f / "nnlab" / "losses.py").unlink(),
     Broken("no_package", "missing_package", "no nnlab package", 0.0):
         lambda f: shutil.rmtree(f / "nnlab"),
-    Broken("syntax_error", "import_error", "SyntaxError", None):
+    Broken("syntax_error", "import_error", "SyntaxError", None,
+           keeps=("affine_forward", "affine_backward", "softmax_loss")):
         lambda f: _append(f, "activations.py", "def relu_forward(x)\n    return x\n"),
     Broken("wrong_signature", "graded", "affine_forward", None):
         lambda f: _append(f, "layers.py", "def affine_forward(x, w):\n    return x @ w, (x, w)\n"),
@@ -115,6 +118,8 @@ def test_broken_submission_is_reported_not_silently_zero(graded, case):
         assert outcome.score == pytest.approx(case.functions)
     else:
         assert 0 < outcome.score < LAB01.max_points
+    for name in case.keeps:     # one broken file costs only its own functions
+        assert outcome.functions[name][0] == LAB01.function(name).points, name
     report = (course / "feedback" / case.id / LAB01.name / "nnlab_report.txt").read_text()
     assert case.message.lower() in report.lower()
     assert case.id in stdout

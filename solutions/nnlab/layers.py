@@ -6,34 +6,30 @@ with respect to the inputs, in argument order.
 For cs231n compatibility this module also re-exports every activation (``relu_forward``, ...)
 and the two losses, so ``from nnlab.layers import relu_forward, softmax_loss`` works.
 """
+import importlib
+
 import numpy as np
 
-from .activations import (  # noqa: F401  (re-exported for cs231n compatibility)
-    ACTIVATIONS,
-    SELU_ALPHA,
-    SELU_SCALE,
-    elu_backward,
-    elu_forward,
-    gelu_backward,
-    gelu_forward,
-    leaky_relu_backward,
-    leaky_relu_forward,
-    maxout_backward,
-    maxout_forward,
-    prelu_backward,
-    prelu_forward,
-    relu_backward,
-    relu_forward,
-    selu_backward,
-    selu_forward,
-    sigmoid_backward,
-    sigmoid_forward,
-    swish_backward,
-    swish_forward,
-    tanh_backward,
-    tanh_forward,
-)
-from .losses import softmax_loss, svm_loss  # noqa: F401  (re-exported for cs231n compatibility)
+# cs231n kept the activations and the losses in layers.py. We re-export them on first use (a
+# module-level __getattr__, PEP 562) rather than importing them here, so that a mistake in one
+# file (a syntax error in losses.py, say) does not stop this file from importing too.
+_REEXPORTS = {
+    "activations": (
+        "ACTIVATIONS", "SELU_ALPHA", "SELU_SCALE", "elu_backward",
+        "elu_forward", "gelu_backward", "gelu_forward", "leaky_relu_backward",
+        "leaky_relu_forward", "maxout_backward", "maxout_forward", "prelu_backward",
+        "prelu_forward", "relu_backward", "relu_forward", "selu_backward",
+        "selu_forward", "sigmoid_backward", "sigmoid_forward", "swish_backward",
+        "swish_forward", "tanh_backward", "tanh_forward",),
+    "losses": ("softmax_loss", "svm_loss"),
+}
+
+
+def __getattr__(name):
+    for module, names in _REEXPORTS.items():
+        if name in names:
+            return getattr(importlib.import_module(f".{module}", __package__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def affine_forward(x, w, b):
