@@ -36,7 +36,9 @@ def _drop_cells(folder, grade_ids):
 def _duplicate_cell(folder, grade_id):
     nb = nbformat.read(folder / NB, as_version=4)
     cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
-    nb.cells.append(nbformat.from_dict(dict(cell)))
+    copy = nbformat.from_dict(dict(cell))
+    copy["id"] = "a-pasted-copy"       # a new cell id, the same nbgrader grade_id
+    nb.cells.append(copy)
     nbformat.write(nb, folder / NB)
 
 
