@@ -50,6 +50,7 @@ STATUS_TEXT = {
     "import_error": "part of the nnlab package could not be imported: its functions score 0",
     "cells_missing": "graded cells were deleted or renamed in the notebook (function scores still recorded)",
     "cells_duplicated": "the notebook holds duplicated graded cells (function scores still recorded)",
+    "symlinks_removed": "the submission held symbolic links, which were removed before grading",
     "grader_error": "the grader itself failed on this submission: please report it (rerun to retry)",
 }
 
@@ -98,7 +99,7 @@ def _ensure_venv_on_path() -> None:
 #: Seconds nbgrader gives one cell under ``nnlab autograde``. In grading mode the notebook runs
 #: none of the student's functions in its check cells and its experiment is tiny, so a cell that
 #: takes longer is stuck in student code: interrupt it sooner than nbgrader's own default.
-GRADING_CELL_TIMEOUT = 30
+GRADING_CELL_TIMEOUT = 15
 
 
 def nbgrader_api(course: Path, grading: bool = False):
@@ -295,8 +296,23 @@ def _write_atomically(path: Path, text: str) -> None:
 
 #: When a submission has several problems, the status shown is the first of these it has.
 STATUS_PRIORITY = ("missing_package", "invalid_notebook", "missing_notebook", "kernel_died",
-                   "cells_missing", "cells_duplicated", "notebook_error", "import_error",
-                   "grader_error")
+                   "symlinks_removed", "cells_missing", "cells_duplicated", "notebook_error",
+                   "import_error", "grader_error")
+
+
+def _remove_symlinks(submission: Path) -> list[str]:
+    """Delete symbolic links from a collected submission, before anything reads it as root.
+
+    A link is the one thing a student can hand in that is not their own work: ``layers.py ->
+    /course/solutions/layers.py`` would otherwise be followed by nbgrader's copy (as root) and
+    come back to the student inside their feedback folder.
+    """
+    removed = []
+    for path in sorted(submission.rglob("*")):
+        if path.is_symlink():
+            removed.append(str(path.relative_to(submission)))
+            path.unlink()
+    return removed
 
 
 def _grade_ids(notebook) -> list[str]:
@@ -383,6 +399,7 @@ def autograde_one(course: Path, lab: Lab, student: str, api=None, force: bool = 
 
     course = Path(course).resolve()
     submission = course / "submitted" / student / lab.name
+    links = _remove_symlinks(submission)
     fingerprint = f"{_fingerprint(submission)}:{grader_fingerprint()}"
     previous = read_outcome(course, lab, student)
     if previous and previous.fingerprint == fingerprint and not force:
@@ -390,6 +407,9 @@ def autograde_one(course: Path, lab: Lab, student: str, api=None, force: bool = 
 
     started = time.perf_counter()
     problems = _notebook_problems(course, submission, lab)
+    if links:
+        problems.append(("symlinks_removed", "symbolic links are not accepted and were removed: "
+                         + ", ".join(links)))
     api = api or nbgrader_api(course, grading=True)
     log = course / STATUS_DIR / lab.name / f"{student}.nbgrader.log"
     log.unlink(missing_ok=True)
@@ -446,7 +466,7 @@ def _grade_in_worker(course: str, lab_name: str, student: str, force: bool) -> S
         _WORKER_API[course] = nbgrader_api(Path(course), grading=True)
     try:
         return autograde_one(Path(course), lab, student, api=_WORKER_API[course], force=force)
-    except BaseException as exc:  # keep the pool alive; the student is reported, not lost
+    except Exception as exc:  # keep the pool alive; the student is reported, not lost
         return SubmissionOutcome(student=student, status="grader_error", score=0.0,
                                  max_score=lab.max_points, detail=f"{type(exc).__name__}: {exc}"[:300])
 

@@ -68,10 +68,19 @@ def make_class(course: Path, n: int, seed: int = 0) -> dict:
     return kinds
 
 
-def grade_with_nnlab(template: Path, workers: int) -> float:
+def _course_copy(template: Path, course: Path, students=None) -> None:
+    if students is None:
+        shutil.copytree(template, course)
+        return
+    shutil.copytree(template, course, ignore=shutil.ignore_patterns("submitted"))
+    for s in students:
+        shutil.copytree(template / "submitted" / s, course / "submitted" / s)
+
+
+def grade_with_nnlab(template: Path, workers: int, students=None) -> float:
     with tempfile.TemporaryDirectory() as tmp:
         course = Path(tmp) / "course"
-        shutil.copytree(template, course)
+        _course_copy(template, course, students)
         started = time.perf_counter()
         subprocess.run([BIN / "nnlab", "autograde", LAB01.name, "--course", str(course),
                         "--workers", str(workers)], check=True, capture_output=True)
@@ -81,9 +90,7 @@ def grade_with_nnlab(template: Path, workers: int) -> float:
 def grade_with_stock_nbgrader(template: Path, students: list) -> float:
     with tempfile.TemporaryDirectory() as tmp:
         course = Path(tmp) / "course"
-        shutil.copytree(template, course, ignore=shutil.ignore_patterns("submitted"))
-        for s in students:
-            shutil.copytree(template / "submitted" / s, course / "submitted" / s)
+        _course_copy(template, course, students)
         env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ['PATH']}")
         env.pop("NNLAB_GRADING", None)
         started = time.perf_counter()
@@ -96,7 +103,8 @@ def grade_with_stock_nbgrader(template: Path, students: list) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--students", type=int, default=200)
-    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2, 4])
+    parser.add_argument("--workers", type=int, nargs="*", default=[1, 2, 4],
+                        help="worker counts for the whole class (none: only the sample comparison)")
     parser.add_argument("--stock-sample", type=int, default=20)
     parser.add_argument("--json", default=None, help="also write the figures here")
     args = parser.parse_args()
@@ -118,9 +126,13 @@ def main() -> None:
         stock_rate = len(sample) / stock * 60
         print(f"stock nbgrader autograde : {len(sample)} submissions in {stock:7.1f} s "
               f"= {stock_rate:6.1f} submissions/min")
+        same = grade_with_nnlab(template, 1, sample)
+        print(f"nnlab autograde -w 1     : the same {len(sample)} in {same:7.1f} s "
+              f"= {len(sample) / same * 60:6.1f} submissions/min, {stock / same:5.2f}x nbgrader")
 
         results = {"students": args.students, "cores": os.cpu_count(), "mix": counts,
                    "stock": {"submissions": len(sample), "seconds": stock, "per_min": stock_rate},
+                   "nnlab_same_sample": {"seconds": same, "per_min": len(sample) / same * 60},
                    "nnlab": []}
         base_rate = None
         for workers in args.workers:

@@ -62,6 +62,9 @@ def _build_student(course, case):
         code = code.replace("__COURSE__", str(course)).replace("__REPO__", str(REPO_ROOT))
         path = target / "nnlab" / module
         path.write_text(path.read_text() + "\n\n# --- hostile ---\n" + code)
+    for link, pointee in case.links.items():
+        (target / link).unlink(missing_ok=True)
+        (target / link).symlink_to(pointee.replace("__COURSE__", str(course)).replace("__REPO__", str(REPO_ROOT)))
     notebook = target / f"{LAB01.name}.ipynb"
     nb = nbformat.read(notebook, as_version=4)
     if case.notebook:
@@ -109,7 +112,10 @@ def test_the_grading_run_survives_every_hostile_submission(graded):
     proc = graded["proc"]
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     print(f"\n{len(CASES)} hostile + {len(HONEST_STUDENTS)} honest submissions graded in "
-          f"{graded['elapsed']:.0f} s with 2 workers")
+          f"{graded['elapsed']:.0f} s with 2 workers; seconds per submission:")
+    for case in CASES:
+        outcome = courselib.read_outcome(graded["course"], LAB01, case.id)
+        print(f"  {case.id:<34}{outcome.elapsed:6.1f} s  {outcome.status}")
 
 
 def test_nothing_outside_the_submissions_changed(graded):
@@ -158,6 +164,17 @@ def test_hostile_submission_earns_only_what_it_earned_honestly(graded, case):
             grade = gb.find_grade(f.grade_cell_id, LAB01.name, LAB01.name, case.id)
             assert grade.score == pytest.approx(scores[f.name])
             assert grade.max_score == f.points
+
+
+def test_no_reference_code_reaches_what_students_get_back(graded):
+    # nbgrader's feedback folder is a copy of the autograded folder: for students who started
+    # from the stubs, nothing in it may hold the reference's solution regions.
+    for case in CASES:
+        if case.base != "stubs":
+            continue
+        for path in (graded["course"] / "autograded" / case.id).rglob("*"):
+            if path.is_file():
+                assert "### BEGIN SOLUTION" not in path.read_text(errors="replace"), path
 
 
 def test_feedback_explains_the_contained_failures(graded):

@@ -62,6 +62,16 @@ def _numpy_site_dir():
     return os.path.dirname(os.path.dirname(os.path.abspath(np.__file__)))
 
 
+_CACHES = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints")
+
+
+def _ignore_links_and_caches(folder, names):
+    """Copy regular files only: a symbolic link in a submission (``layers.py -> the reference``)
+    would otherwise be followed, with the grader's rights, into the student's scratch dir."""
+    links = {n for n in names if os.path.islink(os.path.join(folder, n))}
+    return links | set(_CACHES(folder, names))
+
+
 def _minimal_env(scratch):
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
@@ -153,8 +163,7 @@ class Sandbox:
         if self.scratch is None:
             self.scratch = tempfile.mkdtemp(prefix="nnlab-sandbox-")
             shutil.copytree(self.package_dir, os.path.join(self.scratch, "nnlab"),
-                            symlinks=False,
-                            ignore=shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints"))
+                            ignore=_ignore_links_and_caches)
             for name in ("protocol.py", "worker_main.py"):
                 shutil.copy(os.path.join(HERE, name), os.path.join(self.scratch, name))
             if self.isolate:

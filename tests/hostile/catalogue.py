@@ -26,6 +26,7 @@ class Hostile:
     modules: dict = field(default_factory=dict)  # module file -> code appended to it
     notebook: str | None = None                 # code of a cell inserted after the setup cell
     tamper: str | None = None                   # name of a notebook-tampering function below
+    links: dict = field(default_factory=dict)   # path in the lab folder -> symlink target
     expect: str = HONEST
     lose: tuple = ()                            # functions that must score 0
     may_lose: tuple = ()                        # functions built on a lost one (own cache)
@@ -99,6 +100,10 @@ try:
 except Exception:
     pass
 '''}, expect=ALL_ZERO),
+    Hostile("symlink_to_reference", "hands in layers.py as a symbolic link to the reference, and a "
+            "second link beside the notebook", "stubs",
+            links={"nnlab/layers.py": "__REPO__/solutions/nnlab/layers.py",
+                   "notes.py": "__REPO__/solutions/nnlab/losses.py"}, expect=ALL_ZERO),
     Hostile("infinite_loop", "relu_forward never returns", "reference",
             modules={"activations.py": '''
 def relu_forward(x):
