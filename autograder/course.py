@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import functools
 import hashlib
 import json
 import os
@@ -320,6 +321,14 @@ def _grade_ids(notebook) -> list[str]:
             if cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")]
 
 
+@functools.lru_cache(maxsize=None)
+def _released_grade_ids(source: str) -> frozenset:
+    """The graded cells of the lab as released (read once per process, not per submission)."""
+    import nbformat
+    path = Path(source)
+    return frozenset(_grade_ids(nbformat.read(path, as_version=4))) if path.exists() else frozenset()
+
+
 def _notebook_problems(course: Path, submission: Path, lab: Lab) -> list[tuple[str, str]]:
     """What is wrong with the submitted notebook, as (status, detail) pairs; [] if nothing."""
     import nbformat
@@ -334,8 +343,7 @@ def _notebook_problems(course: Path, submission: Path, lab: Lab) -> list[tuple[s
         return [("invalid_notebook", f"{lab.name}.ipynb cannot be read: {type(exc).__name__}: "
                                      f"{str(exc).splitlines()[0][:200] if str(exc) else ''}")]
     problems = []
-    source = Path(course) / "source" / lab.name / f"{lab.name}.ipynb"
-    expected = set(_grade_ids(nbformat.read(source, as_version=4))) if source.exists() else set()
+    expected = _released_grade_ids(str(Path(course) / "source" / lab.name / f"{lab.name}.ipynb"))
     ids = _grade_ids(submitted)
     missing = sorted(expected - set(ids))
     if missing:

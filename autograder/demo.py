@@ -15,6 +15,7 @@ The class:
 """
 from __future__ import annotations
 
+import importlib.util
 import shutil
 import time
 from pathlib import Path
@@ -25,69 +26,26 @@ from . import course as courselib
 
 SOLUTIONS = REPO_ROOT / "solutions" / "nnlab"
 
-# Each mistake is a replacement function appended to a module of the reference: Python keeps
-# the last definition, so the module behaves exactly as the reference except for this function.
+TESTS = REPO_ROOT / "tests"
+
+# The sample students are made of entries of the project's public catalogues (tests/catalogue,
+# tests/hostile): the same mistakes and attacks the test suite holds the grader to.
 MISTAKES = {
-    "cleo_mistakes": {
-        "layers.py": '''
-def affine_backward(dout, cache):
-    x, w, b = cache
-    x2 = x.reshape(x.shape[0], -1)
-    dx = (dout @ w.T).reshape(x.shape)
-    dw = x2.T @ dout
-    db = dout.mean(axis=0)          # mistake: averaged instead of summed over the batch
-    return dx, dw, db
-''',
-        "losses.py": '''
-def softmax_loss(x, y):
-    probs = np.exp(x)                # mistake: no max-shift, overflows for large scores
-    probs /= probs.sum(axis=1, keepdims=True)
-    n = x.shape[0]
-    loss = -np.log(probs[np.arange(n), y]).mean()
-    dx = probs.copy()
-    dx[np.arange(n), y] -= 1
-    return loss, dx / n
-''',
-    },
-    "dev_mistakes": {
-        "activations.py": '''
-def sigmoid_forward(x):
-    out = 1.0 / (1.0 + np.exp(-x))  # mistake: exp(-x) overflows for x around -1000
-    return out, out
-
-def tanh_forward(x):
-    return np.tanh(x), x
-
-def tanh_backward(dout, cache):
-    x = cache
-    return dout * (1 - x ** 2)      # mistake: 1 - x^2 instead of 1 - tanh(x)^2
-''',
-        "losses.py": '''
-def svm_loss(x, y):
-    n = x.shape[0]
-    margins = np.maximum(0, x - x[np.arange(n), y][:, None] + 1.0)
-    loss = margins.sum() / n         # mistake: the correct class's own margin (1) is counted
-    dx = (margins > 0).astype(float)
-    dx[np.arange(n), y] -= dx.sum(axis=1)
-    return loss, dx / n
-''',
-    },
+    "cleo_mistakes": ("affine_db_mean", "softmax_no_shift"),
+    "dev_mistakes": ("sigmoid_naive", "tanh_backward_x", "svm_counts_correct_class"),
 }
+#: eve: numpy patched at import in her package, and a notebook cell that writes the gradebook.
+HOSTILE = ("patch_numpy", "kernel_writes_gradebook")
 
-HOSTILE_IMPORT = '''
-import numpy as _np
-_np.allclose = lambda *a, **k: True          # "every comparison passes"
-_np.testing.assert_allclose = lambda *a, **k: None
-'''
 
-HOSTILE_CELL = '''import sqlite3
-try:
-    con = sqlite3.connect("{gradebook}")
-    con.execute("UPDATE grade SET auto_score = 100")
-    con.commit()
-except Exception as exc:
-    print("gradebook out of reach:", exc)
-'''
+def _public_catalogue(relative: str):
+    """Import a catalogue module from the repository's tests/ folder (the demo runs from a checkout)."""
+    path = TESTS / relative
+    spec = importlib.util.spec_from_file_location(f"nnlab_catalogue_{path.stem}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
 
 ANSWER = ("Sigmoid learns slowest: its gradient is at most 1/4 and vanishes when units saturate, "
           "and its outputs are not zero-centred. ReLU-family activations train fastest here.")
@@ -107,6 +65,7 @@ def _answer_question(notebook: Path) -> None:
 def make_submissions(course: Path) -> list[str]:
     """Write the sample class into ``submitted/`` as nbgrader collect would."""
     released = course / "release" / LAB01.name
+    mistakes = {m.id: m for m in _public_catalogue("catalogue/lab01_mistakes.py").MISTAKES}
     students = ["ada_reference", "ben_untouched", *MISTAKES]
     for student in students:
         target = course / "submitted" / student / LAB01.name
@@ -117,29 +76,25 @@ def make_submissions(course: Path) -> list[str]:
             continue
         courselib._copy_package(SOLUTIONS, target / "nnlab")
         _answer_question(target / f"{LAB01.name}.ipynb")
-        for module, source in MISTAKES.get(student, {}).items():
-            path = target / "nnlab" / module
-            path.write_text(path.read_text() + "\n\n# --- the student's version ---\n" + source)
+        for mistake in MISTAKES.get(student, ()):
+            entry = mistakes[mistake]
+            path = target / "nnlab" / f"{entry.module}.py"
+            path.write_text(path.read_text() + "\n\n# --- the student's version ---\n" + entry.source)
     return students
 
 
 def make_hostile_and_broken(course: Path) -> list[str]:
     """Two more students: one hostile, one whose files are broken."""
-    import nbformat
-    released = course / "release" / LAB01.name
-    hostile = course / "submitted" / "eve_hostile" / LAB01.name
+    hostile = _public_catalogue("hostile/catalogue.py")
+    parts = [hostile.CASES_BY_ID[case] for case in HOSTILE]
+    eve = hostile.Hostile("eve_hostile", " and ".join(p.what for p in parts), "stubs",
+                          modules=parts[0].modules, notebook=parts[1].notebook)
     broken = course / "submitted" / "finn_broken" / LAB01.name
-    for target in (hostile, broken):
+    for target in (course / "submitted" / "eve_hostile", broken.parent):
         if target.exists():
             shutil.rmtree(target)
-        shutil.copytree(released, target)
-    init = hostile / "nnlab" / "__init__.py"
-    init.write_text(init.read_text() + HOSTILE_IMPORT)
-    nb = nbformat.read(hostile / f"{LAB01.name}.ipynb", as_version=4)
-    nb.cells.insert(2, nbformat.v4.new_code_cell(
-        HOSTILE_CELL.format(gradebook=course.resolve() / "gradebook.db")))
-    nbformat.write(nb, hostile / f"{LAB01.name}.ipynb")
-
+    hostile.build_submission(course, eve)
+    shutil.copytree(course / "release" / LAB01.name, broken)
     courselib._copy_package(SOLUTIONS, broken / "nnlab")
     (broken / f"{LAB01.name}.ipynb").write_text('{"cells": [{"cell_type": "code", "source": "oops')
     losses = broken / "nnlab" / "losses.py"

@@ -30,7 +30,6 @@ from autograder import course as courselib  # noqa: E402
 from autograder.labs import LAB01  # noqa: E402
 from catalogue.lab01_mistakes import MISTAKES  # noqa: E402
 from hostile import catalogue as hostile  # noqa: E402
-from test_hostile import _build_student  # noqa: E402
 
 BIN = Path(sys.executable).parent
 HANGS = {"infinite_loop", "memory_bomb"}
@@ -48,9 +47,7 @@ def make_class(course: Path, n: int, seed: int = 0) -> dict:
         target = course / "submitted" / student / LAB01.name
         if r < 0.2:
             case = rng.choice(hostile_cases)
-            # _build_student names the folder after the case: build, then rename.
-            tmp_case = type(case)(**{**case.__dict__, "id": student})
-            _build_student(course, tmp_case)
+            hostile.build_submission(course, case, student)
             kinds[student] = f"hostile:{case.id}"
             continue
         shutil.copytree(released, target)

@@ -13,7 +13,6 @@ import sys
 import time
 from pathlib import Path
 
-import nbformat
 import pytest
 
 from autograder import REPO_ROOT
@@ -52,29 +51,6 @@ def _marker_processes():
     return found
 
 
-def _build_student(course, case):
-    released = course / "release" / LAB01.name
-    target = course / "submitted" / case.id / LAB01.name
-    shutil.copytree(released, target)
-    if case.base == "reference":
-        courselib._copy_package(REPO_ROOT / "solutions" / "nnlab", target / "nnlab")
-    for module, code in case.modules.items():
-        code = code.replace("__COURSE__", str(course)).replace("__REPO__", str(REPO_ROOT))
-        path = target / "nnlab" / module
-        path.write_text(path.read_text() + "\n\n# --- hostile ---\n" + code)
-    for link, pointee in case.links.items():
-        (target / link).unlink(missing_ok=True)
-        (target / link).symlink_to(pointee.replace("__COURSE__", str(course)).replace("__REPO__", str(REPO_ROOT)))
-    notebook = target / f"{LAB01.name}.ipynb"
-    nb = nbformat.read(notebook, as_version=4)
-    if case.notebook:
-        code = case.notebook.replace("__COURSE__", str(course)).replace("__REPO__", str(REPO_ROOT))
-        nb.cells.insert(2, nbformat.v4.new_code_cell(code))
-    if case.tamper:
-        nb = getattr(catalogue, case.tamper)(nb)
-    nbformat.write(nb, notebook)
-
-
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     course = tmp_path_factory.mktemp("hostile") / "course"
@@ -85,7 +61,7 @@ def graded(tmp_path_factory):
     for extra in ("cleo_mistakes", "dev_mistakes"):
         shutil.rmtree(course / "submitted" / extra)
     for case in CASES:
-        _build_student(course, case)
+        catalogue.build_submission(course, case)
 
     # What must not change: the course's source and release, the honest students' files, the
     # repository's reference and hidden checks, the course config.

@@ -10,7 +10,14 @@ its time limits.
 ``__COURSE__`` and ``__REPO__`` in the code are replaced by the real paths: the worst case is a
 student who knows exactly where everything lives.
 """
+import shutil
 from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+from autograder import REPO_ROOT
+from autograder.labs import LAB01
 
 MARKER = "nnlab-hostile-process-marker"
 
@@ -235,6 +242,35 @@ def tamper_grade_cells(nb):
         cells.append(cell)
     nb.cells = cells
     return nb
+
+
+def _paths(text: str, course: Path) -> str:
+    return text.replace("__COURSE__", str(course)).replace("__REPO__", str(REPO_ROOT))
+
+
+def build_submission(course: Path, case: Hostile, student: str | None = None) -> Path:
+    """Write ``case`` into ``course/submitted/<student or case.id>/01_layers/``, starting from the
+    released lab (and, for a reference-based case, the reference package)."""
+    course = Path(course)
+    target = course / "submitted" / (student or case.id) / LAB01.name
+    shutil.copytree(course / "release" / LAB01.name, target)
+    if case.base == "reference":
+        shutil.copytree(REPO_ROOT / "solutions" / "nnlab", target / "nnlab", dirs_exist_ok=True,
+                        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    for module, code in case.modules.items():
+        path = target / "nnlab" / module
+        path.write_text(path.read_text() + "\n\n# --- hostile ---\n" + _paths(code, course))
+    for link, pointee in case.links.items():
+        (target / link).unlink(missing_ok=True)
+        (target / link).symlink_to(_paths(pointee, course))
+    notebook = target / f"{LAB01.name}.ipynb"
+    nb = nbformat.read(notebook, as_version=4)
+    if case.notebook:
+        nb.cells.insert(2, nbformat.v4.new_code_cell(_paths(case.notebook, course)))
+    if case.tamper:
+        nb = globals()[case.tamper](nb)
+    nbformat.write(nb, notebook)
+    return target
 
 
 CASES_BY_ID = {case.id: case for case in CASES}
