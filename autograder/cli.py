@@ -15,7 +15,9 @@ Each subcommand's module is imported only when it runs, so ``nnlab check`` stays
 """
 import argparse
 import importlib
+import os
 import sys
+import traceback
 
 
 def _add_course(p):
@@ -33,7 +35,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("check", help="run a lab's open checks on your own nnlab package")
     p.add_argument("lab", help="lab name, e.g. 01_layers or 01")
     p.add_argument("--package", default=None,
-                   help="folder holding your nnlab package (default: the installed nnlab)")
+                   help="folder holding your nnlab package (default: the nnlab/ of the lab folder "
+                        "you are in, else the installed nnlab)")
     p.add_argument("--function", action="append", default=None,
                    help="check only this function (repeatable)")
     p.add_argument("--show-reference", metavar="FUNCTION", default=None,
@@ -90,14 +93,24 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
+    """Run one subcommand. A failure of nnlab itself (not of a student's code) is reported with
+    its cause (type, message, where) and exit status 2; NNLAB_DEBUG=1 adds the full traceback."""
     args = build_parser().parse_args(argv)
     module_name, func_name = args.handler.split(":")
-    handler = getattr(importlib.import_module(module_name), func_name)
     try:
+        handler = getattr(importlib.import_module(module_name), func_name)
         return int(handler(args) or 0)
     except KeyboardInterrupt:
         print("\nInterrupted.", file=sys.stderr)
         return 130
+    except Exception as exc:
+        from .errors import describe_exception
+        if os.environ.get("NNLAB_DEBUG"):
+            traceback.print_exc()
+        print(f"nnlab {args.command}: failed: {describe_exception(exc)}", file=sys.stderr)
+        if not os.environ.get("NNLAB_DEBUG"):
+            print("(NNLAB_DEBUG=1 shows the full traceback)", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -439,6 +439,9 @@ def autograde_one(course: Path, lab: Lab, student: str, api=None, force: bool = 
     report = grade_submission(submission, lab)
     if report.status != "ok":
         problems.append((report.status, " ".join(report.messages)[:500]))
+    if getattr(report, "grader_errors", None):   # the cause, for the staff (status + CLI)
+        from .errors import summarize_grader_errors
+        problems.append(("grader_error", "; ".join(summarize_grader_errors(report.grader_errors))[:1500]))
     problems.sort(key=lambda p: STATUS_PRIORITY.index(p[0]) if p[0] in STATUS_PRIORITY else 99)
     with _stderr_to(log):
         _record_scores(course, lab, student, report)
@@ -475,8 +478,25 @@ def _grade_in_worker(course: str, lab_name: str, student: str, force: bool) -> S
     try:
         return autograde_one(Path(course), lab, student, api=_WORKER_API[course], force=force)
     except Exception as exc:  # keep the pool alive; the student is reported, not lost
-        return SubmissionOutcome(student=student, status="grader_error", score=0.0,
-                                 max_score=lab.max_points, detail=f"{type(exc).__name__}: {exc}"[:300])
+        from .errors import describe_exception
+        outcome = SubmissionOutcome(student=student, status="grader_error", score=0.0,
+                                    max_score=lab.max_points, detail=describe_exception(exc)[:1500])
+        # recorded (with no fingerprint, so a re-run grades it again): the gradebook table and
+        # the CSV then say "grader_error" and why, not "not graded"
+        with contextlib.suppress(OSError):
+            _write_atomically(_status_path(Path(course), lab, student), outcome.to_json())
+        return outcome
+
+
+def _check_grader_importable() -> None:
+    """Import the trusted grader once before grading a class: when the environment lacks one of
+    its dependencies, say so once, with the cause, rather than fail every submission alike."""
+    from .errors import GraderFailed, describe_exception
+    try:
+        from . import grade  # noqa: F401 (pytest, the hidden checks' runner)
+        from .sandbox import isolation  # noqa: F401
+    except Exception as exc:
+        raise GraderFailed(f"the trusted grader cannot start: {describe_exception(exc)}") from exc
 
 
 def autograde(course: Path, lab: Lab, students=None, force: bool = False, progress: bool = True,
@@ -496,6 +516,7 @@ def autograde(course: Path, lab: Lab, students=None, force: bool = False, progre
     if not students:
         print(f"No submissions of {lab.name} in {course / 'submitted'}.")
         return []
+    _check_grader_importable()
     nbgrader_api(course)   # fail early on a bad course, and let alembic create the gradebook once
     with gradebook(course):
         pass
@@ -635,7 +656,19 @@ def cli_autograde(args) -> int:
                          workers=args.workers)
     for o in outcomes:
         print(f"{o.student:<22}{o.score:>7.2f} / {o.max_score:g}  {STATUS_TEXT.get(o.status, o.status)}")
-    return 0
+    failed = report_grader_errors(outcomes, "nnlab autograde")
+    return 3 if failed else 0
+
+
+def report_grader_errors(outcomes, prefix: str) -> list:
+    """Print, on stderr, why the grader failed on each submission it failed on; return those."""
+    failed = [o for o in outcomes if o.status == "grader_error" or "grader_error:" in (o.detail or "")]
+    if failed:
+        print(f"{prefix}: the grader failed on {len(failed)} of {len(outcomes)} submission(s); "
+              f"rerun after fixing the cause to grade them:", file=sys.stderr)
+        for o in failed:
+            print(f"  {o.student}: {o.detail}", file=sys.stderr)
+    return failed
 
 
 def cli_feedback(args) -> int:

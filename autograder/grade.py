@@ -8,13 +8,16 @@ The submission's ``nnlab/`` package runs only in a sandboxed worker process
 run in THIS process through ``pytest.main`` with a plugin that hands them the sandbox and the
 reference, and collects one verdict per check. A graded function scores
 
-    points × (sum of the weights of its passed checks) / (sum of the weights of its checks)
+    points × (weight earned by its checks) / (weight of its checks that count)
 
 with weight 3 for a correctness check (values against the reference or against finite
-differences) and 1 for a property check (tuple/shape/dtype, inputs not modified), provided the
-function matches the reference in at least one case: a function that agrees with no reference
-value scores 0, however self-consistent (a loss that returns 0 with gradient 0 passes the
-finite-difference check but has learnt nothing). See docs/grading.md.
+differences) and 1 for a property check (tuple/shape/dtype, inputs not modified). A check earns
+its weight when it passes, and the share of its gradients that are right when it compares several
+(dx, dw, db); a check that could not judge the function because another one failed first (no
+cache from a broken forward) does not count. A function that agrees with no reference value
+scores 0, however self-consistent (a loss that returns 0 with gradient 0 passes the
+finite-difference check but has learnt nothing). :func:`scoring_rule` says it in one sentence per
+function, in every report. See docs/grading.md ("Scoring: one mistake, one deduction").
 """
 import contextlib
 import io
@@ -40,6 +43,14 @@ class CheckResult:
     weight: float
     passed: bool
     message: str = ""
+    earned: float = None  # weight earned: all when passed, a share when some outputs are right
+    counted: bool = True  # False: not gradable here because ANOTHER function failed first
+    anchored: bool = None  # compared with the reference (None: decided by the check's name)
+    notes: list = field(default_factory=list)   # feedback from a passing check
+
+    def __post_init__(self):
+        if self.earned is None:
+            self.earned = self.weight if self.passed else 0.0
 
 
 @dataclass
@@ -52,6 +63,13 @@ class FunctionResult:
     messages: list = field(default_factory=list)
     checks_passed: int = 0
     checks_total: int = 0
+    rule: str = ""        # how the score was computed, in one sentence (scoring_rule)
+    notes: list = field(default_factory=list)   # not held against the function
+
+
+def _grading_environment():
+    from .provenance import grading_environment
+    return grading_environment()
 
 
 @dataclass
@@ -65,6 +83,7 @@ class GradeReport:
     elapsed: float
     messages: list = field(default_factory=list)    # submission-level notes
     checks: list = field(default_factory=list)      # CheckResult per hidden check (not exported)
+    environment: dict = field(default_factory=_grading_environment)  # versions, lock, grader
 
     def function(self, name):
         for f in self.functions:
@@ -83,6 +102,7 @@ class GradeReport:
             "elapsed": round(self.elapsed, 3),
             "messages": list(self.messages),
             "functions": [asdict(f) for f in self.functions],
+            "environment": dict(self.environment),
         }
 
     def to_json(self):
@@ -97,11 +117,13 @@ class GradeReport:
                 head = (f"{f.checks_passed} of {f.checks_total} checks passed."
                         if f.checks_total else "Not graded.")
                 output = "\n".join([head] + [f"- {m}" for m in f.messages])
+            output = "\n".join([output] + [f"- note: {n}" for n in f.notes]
+                               + ([f"Score: {f.rule}"] if f.rule else []))
             tests.append({"name": f.name, "score": f.score, "max_score": f.max_score,
                           "output": output, "visibility": "visible"})
         out = {"score": self.total, "tests": tests, "execution_time": round(self.elapsed, 3)}
-        if self.messages:
-            out["output"] = "\n".join(self.messages)
+        from .provenance import describe
+        out["output"] = "\n".join(list(self.messages) + [describe(self.environment)])
         return json.dumps(out, indent=2)
 
     def to_text(self):
@@ -116,18 +138,39 @@ class GradeReport:
             mark = "ok" if f.passed else ("--" if f.score == 0 else "~~")
             lines.append(f"{mark} {f.name.ljust(width)} {f.score:5.2f}/{f.max_score:<3g}"
                          f" {f.checks_passed:>3}/{f.checks_total}")
-        failing = [f for f in self.functions if not f.passed and f.messages]
+        failing = [f for f in self.functions if not f.passed and (f.messages or f.notes)]
+        noted = [f for f in self.functions if f.notes and f not in failing]
+
+        def items(texts, prefix=""):
+            for m in texts:
+                first, *rest = m.split("\n")
+                lines.append(f"  - {prefix}{first}")
+                lines.extend(f"    {r}" for r in rest)
+
         if failing:
             lines += ["", "What to look at (each item names the case that failed):"]
             for f in failing:
                 lines.append("")
                 lines.append(f"{f.name} ({f.score:g} / {f.max_score:g}):")
-                for m in f.messages:
-                    first, *rest = m.split("\n")
-                    lines.append(f"  - {first}")
-                    lines.extend(f"    {r}" for r in rest)
+                items(f.messages)
+                items(f.notes, "not held against it: ")
         elif self.status == "ok":
             lines += ["", "Everything passed. Well done!"]
+        if noted:
+            lines += ["", "Not held against these functions (the fault lies in another one):"]
+            for f in noted:
+                lines.append("")
+                lines.append(f"{f.name} ({f.score:g} / {f.max_score:g}):")
+                items(f.notes)
+        ruled = [f for f in self.functions if f.rule and (not f.passed or f.notes)]
+        if ruled:
+            lines += ["", "How the scores were computed: points × weight earned / total weight "
+                          "(a correctness check weighs 3, a property check 1):"]
+            lines += [f"  {f.rule}" for f in ruled]
+            if len(ruled) < len(self.functions):
+                lines.append("  Every other function passed all its checks: full points.")
+        from .provenance import describe
+        lines += ["", describe(self.environment)]
         return "\n".join(lines)
 
 
@@ -145,9 +188,16 @@ class _GraderPlugin:
     def pytest_configure(self, config):
         config.nnlab_grader = self
 
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_setup(self, item):
+        from autograder.hidden.checklib import begin_check
+        begin_check()
+
     def pytest_collectreport(self, report):
-        if report.failed:
-            self.errors.append(f"could not collect hidden checks in {report.nodeid}")
+        if report.failed:   # name the cause: the last line of pytest's report is the exception
+            cause = [l for l in str(report.longrepr).strip().splitlines() if l.strip()][-3:]
+            self.errors.append(f"could not collect hidden checks in {report.nodeid}: "
+                               + " | ".join(l.strip() for l in cause))
 
     def _message(self, excinfo):
         from autograder.hidden.checklib import CheckFailed
@@ -172,12 +222,43 @@ class _GraderPlugin:
             if not rep.passed and call.excinfo is not None:
                 message, internal = self._message(call.excinfo)
                 if internal:
-                    self.errors.append(f"{item.nodeid}: {call.excinfo.typename}: "
-                                       f"{str(call.excinfo.value)[:300]}")
+                    from .errors import describe_exception
+                    self.errors.append(f"{item.nodeid}: {describe_exception(call.excinfo.value)[:500]}")
             elif rep.skipped:
                 message = "skipped"
             check_id = item.nodeid.split("::", 1)[-1]
-            self.results.append(CheckResult(check_id, function, weight, bool(rep.passed), message))
+            result = CheckResult(check_id, function, weight, bool(rep.passed), message)
+            self._verdict(result, call.excinfo if not rep.passed else None)
+            self.results.append(result)
+
+    def _verdict(self, result, excinfo):
+        """Partial credit, checks not counted, and notes, as the check reported them."""
+        from autograder.hidden.checklib import CheckFailed, NotGradable, this_check
+        record = this_check()
+        result.notes = list(record.notes)
+        result.anchored = record.anchored
+        exc = excinfo.value if excinfo is not None else None
+        if isinstance(exc, NotGradable):
+            result.counted = False
+        elif isinstance(exc, CheckFailed):
+            result.earned = round(result.weight * min(max(exc.fraction, 0.0), 1.0), 6)
+
+
+@contextlib.contextmanager
+def _pytest_environment_ignored():
+    """Grades must not depend on the grader's shell: PYTEST_ADDOPTS (say ``-x`` or extra test
+    files), PYTEST_PLUGINS and plugins installed in the environment do not reach the hidden checks."""
+    saved = {k: os.environ.pop(k) for k in ("PYTEST_ADDOPTS", "PYTEST_PLUGINS") if k in os.environ}
+    autoload = os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
+    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    try:
+        yield
+    finally:
+        os.environ.update(saved)
+        if autoload is None:
+            os.environ.pop("PYTEST_DISABLE_PLUGIN_AUTOLOAD", None)
+        else:
+            os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = autoload
 
 
 def run_hidden_checks(sandbox, lab, reference=None, *, only=None):
@@ -194,7 +275,8 @@ def run_hidden_checks(sandbox, lab, reference=None, *, only=None):
     if only:
         args += ["-k", only]
     sink = io.StringIO()
-    with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
+    with _pytest_environment_ignored(), contextlib.redirect_stdout(sink), \
+            contextlib.redirect_stderr(sink):
         code = pytest.main(args, plugins=[plugin])
     if int(code) not in (0, 1) and not plugin.results:
         plugin.errors.append(f"pytest exited with {code!r}: {sink.getvalue()[-2000:]}")
@@ -219,14 +301,65 @@ def find_package(submission_dir):
 REFERENCE_FREE_CHECKS = ("numerical_gradient", "properties")
 
 
+def _anchored(check):
+    """Does the check compare with the reference? Finite-difference checks of a forward/backward
+    pair say so themselves (they difference a forward verified against the reference)."""
+    if check.anchored is not None:
+        return check.anchored
+    return not any(k in check.check for k in REFERENCE_FREE_CHECKS)
+
+
 def _score(points, checks):
-    total_w = sum(c.weight for c in checks)
+    """points × (weight earned) / (total weight), over the checks that count.
+
+    A check earns its weight when it passes, and the share of its outputs that are right when
+    it compares several (dx, dw, db: a wrong db alone earns 2/3 of the check). A check that could
+    not judge the function because another one failed first (no cache from a broken forward)
+    does not count either way. A function that matches the reference nowhere (no check that
+    compares with it earns anything) scores 0."""
+    counted = [c for c in checks if c.counted]
+    total_w = sum(c.weight for c in counted)
     if not total_w:
         return 0.0
-    anchors = [c for c in checks if not any(k in c.check for k in REFERENCE_FREE_CHECKS)]
-    if anchors and not any(c.passed for c in anchors):
+    if not any(c.earned > 0 for c in counted if _anchored(c)):
         return 0.0
-    return round(points * sum(c.weight for c in checks if c.passed) / total_w, 3)
+    return round(points * sum(c.earned for c in counted) / total_w, 3)
+
+
+def _w(values):
+    return ", ".join(f"{round(v, 3):g}" for v in values)
+
+
+def scoring_rule(name, points, checks, score):
+    """One sentence a TA can read out: how ``score`` came from the checks, e.g.
+    "affine_backward: 1 of 4 checks passed, 3 in part (weights earned 2, 2, 2, 1 of 3, 3, 3, 1)
+    -> 3 × 7/10 = 2.1/3 (points × weight earned / total weight)." """
+    counted = [c for c in checks if c.counted]
+    if not checks:
+        return f"{name}: no checks ran -> 0/{points:g}."
+    left_out = len(checks) - len(counted)
+    if not counted:
+        return (f"{name}: none of its {len(checks)} checks could run, because the function that "
+                f"makes its input (its forward pass) failed first -> 0/{points:g}.")
+    total = sum(c.weight for c in counted)
+    earned = round(sum(c.earned for c in counted), 6)
+    full = sum(c.passed for c in counted)
+    part = sum(1 for c in counted if not c.passed and c.earned > 0)
+    text = f"{name}: {full} of {len(counted)} check{'s' if len(counted) != 1 else ''} passed"
+    if part:
+        text += f", {part} in part"
+    text += f" (weights earned {_w(c.earned for c in counted)} of {_w(c.weight for c in counted)})"
+    if left_out:
+        text += (f"; {left_out} more {'was' if left_out == 1 else 'were'} not counted, as another "
+                 f"function failed first")
+    if score == 0 and earned > 0:
+        if not any(_anchored(c) for c in counted):
+            return (f"{text} -> 0/{points:g}: none of its comparisons with the reference could be "
+                    f"counted, and a function never compared with the reference scores 0.")
+        return (f"{text} -> 0/{points:g}: none of its comparisons with the reference passed, and a "
+                f"function that matches the reference nowhere scores 0.")
+    return (f"{text} -> {points:g} × {round(earned, 3):g}/{total:g} = {score:g}/{points:g} "
+            f"(points × weight earned / total weight).")
 
 
 def grade_submission(submission_dir, lab, *, call_timeout=10.0, limits=None, reference=None):
@@ -279,16 +412,26 @@ def grade_submission(submission_dir, lab, *, call_timeout=10.0, limits=None, ref
         msgs = []
         if f.module in import_errors:
             msgs.append(import_errors[f.module])
+        counted = [c for c in cs if c.counted]
+        notes = []
         for c in cs:
-            if not c.passed and c.message and c.message not in msgs:
+            if not c.passed and c.message and c.message not in msgs and c.counted:
                 msgs.append(c.message)
+            for n in c.notes + ([c.message] if not c.counted and c.message else []):
+                if n not in notes:
+                    notes.append(n)
+        if not counted:             # nothing could be graded: the notes say why it scores 0
+            msgs, notes = msgs + [n for n in notes if n not in msgs], []
         if len(msgs) > MAX_MESSAGES:
             msgs = msgs[:MAX_MESSAGES] + [f"... and {len(msgs) - MAX_MESSAGES} more failed checks"]
+        if len(notes) > MAX_MESSAGES:
+            notes = notes[:MAX_MESSAGES] + [f"... and {len(notes) - MAX_MESSAGES} more notes"]
         if not cs:
             errors.append(f"no hidden checks for {f.name}")
-        passed = bool(cs) and all(c.passed for c in cs)
+        passed = bool(counted) and all(c.passed for c in counted) and score == f.points
         functions.append(FunctionResult(f.name, f.module, score, float(f.points), passed, msgs,
-                                        sum(c.passed for c in cs), len(cs)))
+                                        sum(c.passed for c in counted), len(counted),
+                                        scoring_rule(f.name, float(f.points), cs, score), notes))
 
     status = "ok"
     if import_errors:
@@ -317,7 +460,8 @@ def cli(args):
     except SystemExit:
         raise
     except Exception as e:  # a grader failure, not a student's
-        print(f"nnlab grade: the grader failed: {type(e).__name__}: {e}", file=sys.stderr)
+        from .errors import describe_exception
+        print(f"nnlab grade: the grader failed: {describe_exception(e)}", file=sys.stderr)
         return 2
     fmt = getattr(args, "format", "text") or "text"
     text = {"text": report.to_text, "json": report.to_json,
@@ -327,7 +471,8 @@ def cli(args):
     else:
         print(text)
     if getattr(report, "grader_errors", None):
-        for e in report.grader_errors:
+        from .errors import summarize_grader_errors
+        for e in summarize_grader_errors(report.grader_errors):
             print(f"nnlab grade: grader error: {e}", file=sys.stderr)
         return 3
     return 0

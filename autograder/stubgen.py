@@ -14,9 +14,10 @@ is a *solution region*::
 In lib/nnlab each region becomes, at the region's indentation, one ``# Hint: ...`` comment per
 ``### HINT:`` line followed by::
 
-    raise NotImplementedError("relu_forward is yours to write (lib/nnlab/activations.py). Hint: ...")
+    raise NotImplementedError("relu_forward is yours to write (nnlab/activations.py). Hint: ...")
 
-Everything outside the regions is copied unchanged, and so are files without regions and data
+The path in the message is the one the student sees: their lab folder holds the package as
+``nnlab/`` next to the notebook (``lib/`` exists only in this repository). Everything outside the regions is copied unchanged, and so are files without regions and data
 files (.json, .npz). The stubs carry no "generated" header: students do edit lib/nnlab (that is
 where they write their solutions), so a "do not edit" banner would mislead them; staleness is
 caught by ``nnlab stubs --check`` and tests/test_stubs.py instead.
@@ -122,6 +123,77 @@ def find_regions(text: str, filename: str = "<string>") -> list[Region]:
     return regions
 
 
+# --------------------------------------------------------------------------------------------
+# hints guide, they do not hand over the line
+# --------------------------------------------------------------------------------------------
+_TOKEN = re.compile(r"[A-Za-z_][A-Za-z_0-9]*|\d+\.?\d*(?:e-?\d+)?|\*\*|//|->|[^\sA-Za-z_0-9]")
+_ASSIGNMENT = re.compile(r"(?<![=!<>+\-*/%&|^])=(?!=)")
+#: A hint holding this share (or more) of a solution line's tokens, in order, hands it over.
+COPY_THRESHOLD = 0.75
+#: Lines shorter than this many tokens (``x = cache``, ``return dx``) are too short to copy.
+MIN_TOKENS = 5
+
+
+def _tokens(text: str) -> list[str]:
+    """Code-like tokens, normalised: 0.0 and 0 are the same number, ' and " the same quote."""
+    out = []
+    for token in _TOKEN.findall(text):
+        if token[0].isdigit():
+            try:
+                token = format(float(token), "g")
+            except ValueError:
+                pass
+        elif token in "\"'":
+            token = "'"
+        out.append(token)
+    return out
+
+
+def copy_score(hint: str, line: str) -> float:
+    """How much of the code ``line`` (or of its right-hand side) the ``hint`` repeats, in order:
+    the share of the line's tokens matched, 0..1. Matches spread over more than twice the line's
+    length count only their longest run, so a long hint does not collect scattered brackets."""
+    from difflib import SequenceMatcher
+
+    code = line.split("#", 1)[0].strip()
+    variants = [code]
+    assignment = _ASSIGNMENT.search(code)
+    if assignment:
+        variants.append(code[assignment.end():])
+    hint_tokens = _tokens(hint)
+    best = 0.0
+    for variant in variants:
+        tokens = _tokens(variant)
+        if len(tokens) < MIN_TOKENS:
+            continue
+        blocks = [b for b in SequenceMatcher(None, tokens, hint_tokens, autojunk=False)
+                  .get_matching_blocks() if b.size]
+        if not blocks:
+            continue
+        span = blocks[-1].b + blocks[-1].size - blocks[0].b
+        matched = (sum(b.size for b in blocks) if span <= 2 * len(tokens)
+                   else max(b.size for b in blocks))
+        best = max(best, matched / len(tokens))
+    return best
+
+
+def copied_hints(text: str, filename: str = "<string>") -> list[str]:
+    """Hints of ``text`` that repeat a code line of their own solution region, one entry each:
+    "FILE:LINE FUNCTION: hint ~ code line (score)"."""
+    lines = text.splitlines()
+    found = []
+    for region in find_regions(text, filename):
+        body = [(i + 1, lines[i]) for i in range(region.begin, region.end - 1)
+                if not lines[i].strip().startswith("###")]
+        for hint in region.hints:
+            for number, line in body:
+                score = copy_score(hint, line)
+                if score >= COPY_THRESHOLD:
+                    found.append(f"{filename}:{number} {region.function}: {hint!r} repeats "
+                                 f"{line.strip()!r} ({score:.0%} of its tokens)")
+    return found
+
+
 def _string_literal(text: str) -> str:
     """A double-quoted Python string literal holding text."""
     escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
@@ -142,7 +214,7 @@ def render_stub(text: str, relpath: str) -> str:
     previous_end = 0
     for region in regions:
         out.extend(lines[previous_end: region.begin - 1])
-        message = f"{region.function} is yours to write (lib/nnlab/{relpath})."
+        message = f"{region.function} is yours to write (nnlab/{relpath})."
         if region.hints:
             message += f" Hint: {region.hints[0]}"
         for hint in region.hints:

@@ -176,11 +176,16 @@ def test_worker_cannot_read_solutions_hidden_checks_gradebook(pkg, tmp_path):
                      pkg.parent / "secret.txt", pkg / "h.py", "/root/.bashrc"]:
             assert h.read(str(path)) in ("FileNotFoundError", "PermissionError"), path
         assert h.listdir(str(HIDDEN)) == "FileNotFoundError"
-        assert h.listdir(str(REPO)) == [".venv"]             # only the Python installation
+        # only the Python installation when the venv lives in the repository (.venv); else
+        # nothing at all (.ci/run installs into fresh venvs outside the checkout)
+        venv = Path(sys.prefix).resolve()
+        inside = venv.is_relative_to(REPO.resolve())
+        assert h.listdir(str(REPO)) == ([venv.relative_to(REPO.resolve()).parts[0]] if inside
+                                        else "FileNotFoundError")
         # /tmp shows its own scratch, plus the way down to the Python installation when the
         # repository (and its .venv) happens to live under /tmp, as in a CI checkout.
         visible = {os.path.basename(sb.scratch)}
-        for kept in (REPO, Path(sys.prefix), Path(sys.base_prefix)):
+        for kept in (Path(sys.prefix), Path(sys.base_prefix)):
             if kept.resolve().is_relative_to("/tmp"):
                 visible.add(kept.resolve().relative_to("/tmp").parts[0])
         assert set(h.listdir("/tmp")) == visible

@@ -165,13 +165,87 @@ def test_common_bugs_are_caught_with_a_hint(tmp_path):
     assert hint("relu_forward", "out").startswith("relu_forward raised ValueError: oops (line")
     assert "NaN" in hint("leaky_relu_forward", "out")
     assert "not written yet" in hint("swish_backward", "dx")
-    assert "off by a factor of 5" in hint("softmax_loss", "dx")
+    assert "off by a factor N=5" in hint("softmax_loss", "dx")
     assert [r["passed"] for r in rows_of(result, "softmax_loss") if r["check"] == "loss"] == [True]
     # log of a probability that underflowed to 0: a warning, reported as a row
     assert "numpy warned" in hint("softmax_loss", "loss, scores ~1e3")
+    assert "underflowed to 0" in hint("softmax_loss", "loss, confident and wrong")
     # everything not patched still passes
     for fn in ("elu_forward", "elu_backward", "maxout_backward", "svm_loss"):
         assert all(r["passed"] for r in rows_of(result, fn)), fn
+
+
+# The grader's named mistakes, as the open checks say them (one diagnosis engine, nnlab.diagnosis,
+# fed by one registry, nnlab.mistakes): each bug is a real student's, see the public catalogue.
+NAMED_BUGS = {
+    "layers": """
+        def affine_backward(dout, cache):
+            x, w, b = cache
+            X = x.reshape(x.shape[0], -1)
+            return (dout @ w.T).reshape(x.shape), dout.T @ X, dout.mean(axis=0)
+    """,
+    "activations": """
+        def relu_backward(dout, cache):
+            return dout * (dout > 0)
+
+        def tanh_forward(x):
+            return np.tanh(x), x
+
+        def tanh_backward(dout, cache):
+            return dout * (1 - cache ** 2)
+    """,
+    "losses": """
+        def softmax_loss(x, y):
+            n = x.shape[0]
+            p = np.exp(x - x.max(axis=1, keepdims=True))
+            p /= p.sum(axis=1, keepdims=True)
+            with np.errstate(divide="ignore"):          # silenced: the value must still be named
+                loss = -np.mean(np.log(p[np.arange(n), y]))
+            dx = p.copy()
+            dx[np.arange(n), y] -= 1
+            return loss, dx / n
+
+        def svm_loss(x, y):
+            n = x.shape[0]
+            m = np.maximum(0, x - x[np.arange(n), y][:, None] + 1)
+            m[np.arange(n), y] = 0
+            return m.sum() / n, (m > 0) / n
+    """,
+}
+
+
+def test_open_checks_name_the_mistakes_the_grader_names(tmp_path):
+    result, stderr = run_checks(make_package(tmp_path / "a", patches=NAMED_BUGS),
+                                functions=["affine_backward", "relu_backward", "tanh_backward",
+                                           "softmax_loss", "svm_loss"])
+    assert stderr == ""
+
+    def hint(function, check):
+        (row,) = [r for r in rows_of(result, function) if r["check"] == check]
+        assert not row["passed"], row
+        return row["hint"]
+
+    db = hint("affine_backward", "db")
+    assert "db is off by a factor N=3" in db and "averaged over the batch" in db, db
+    assert "transposed" in hint("affine_backward", "dw")
+    assert rows_of(result, "affine_backward")[0]["passed"]        # dx is right
+    assert "mask was taken from dout" in hint("relu_backward", "dx")
+    assert "1 - x**2" in hint("tanh_backward", "dx")
+    loss = hint("softmax_loss", "loss, confident and wrong")
+    assert "underflowed to 0" in loss and "shifted - log" not in loss, loss   # named, not handed over
+    assert "correct-class column is missing" in hint("svm_loss", "dx")
+    # the other softmax rows pass: this implementation is right until a probability underflows
+    assert [r["check"] for r in rows_of(result, "softmax_loss") if not r["passed"]] == \
+        ["loss, scores ~1e3", "loss, confident and wrong"]
+
+    flat = {"layers": """
+        def affine_forward(x, w, b):
+            n = x.shape[0]
+            return x.reshape(-1, n).T @ w + b, (x, w, b)
+    """}
+    result, _ = run_checks(make_package(tmp_path / "b", patches=flat), functions=["affine_forward"])
+    (row,) = rows_of(result, "affine_forward")
+    assert not row["passed"] and "flattened in the wrong order" in row["hint"], row
 
 
 def test_html_and_text_rendering(tmp_path):
@@ -196,8 +270,9 @@ def test_raise_if_failed_message(tmp_path):
             print("MESSAGE:", e)
     """)
     proc = subprocess.run([PY, "-c", code], cwd=workdir, capture_output=True, text=True)
-    assert proc.stderr == ""
-    assert proc.stdout.startswith("MESSAGE: relu_forward: out — relu_forward not written yet")
+    assert proc.stderr == ""   # outside a notebook (a script) a failed check still raises
+    assert proc.stdout == ("MESSAGE: relu_forward: not written yet — open nnlab/activations.py "
+                           "and replace the raise NotImplementedError\n")
 
 
 def nnlab_check(*args, cwd=None):
@@ -209,14 +284,14 @@ def test_cli_on_reference_and_stubs(tmp_path):
     ref = make_package(tmp_path / "ref")
     proc = nnlab_check("01_layers", "--package", str(ref))
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "48 of 48 checks pass" in proc.stdout
+    assert "49 of 49 checks pass" in proc.stdout
     proc = nnlab_check("01", "--package", str(ref / "nnlab"), "--function", "relu_forward")
     assert proc.returncode == 0
     assert "1 of 1 checks pass" in proc.stdout
     stubs = make_package(tmp_path / "stubs", STUBS)
     proc = nnlab_check("01_layers", "--package", str(stubs))
     assert proc.returncode == 1
-    assert "0 of 48 checks pass" in proc.stdout and "not written yet" in proc.stdout
+    assert "0 of 49 checks pass" in proc.stdout and "not written yet" in proc.stdout
     proc = nnlab_check("01_layers", "--package", str(tmp_path / "nowhere"))
     assert proc.returncode != 0 and "no nnlab package" in proc.stderr
 
@@ -229,3 +304,176 @@ def test_cli_shows_the_reference_only_when_asked(tmp_path):
     assert "def relu_forward(x):" in rest
     proc = nnlab_check("01_layers", "--package", str(make_package(tmp_path)))
     assert "def relu_forward" not in proc.stdout
+
+
+# ------------------------------------------------------------------------- the check cells
+# A notebook's check cell in a student's kernel shows its table and one line, and never raises:
+# Run All reaches the end. Under nbgrader (Validate, autograde) a failing cell raises.
+STUDENT_CODE = {   # tanh written (its backward wrongly), affine_forward right, relu unwritten
+    "activations": """
+        def tanh_forward(x):
+            out = np.tanh(x)
+            return out, out
+
+        def tanh_backward(dout, cache):
+            return dout * (1 - cache)                           # bug: forgot the square
+    """,
+    "layers": """
+        def affine_forward(x, w, b):
+            return x.reshape(x.shape[0], -1) @ w + b, (x, w, b)
+    """,
+}
+CELLS = ["relu_forward", "tanh_backward", "affine_forward"]
+
+
+def _check_cell_notebook(folder):
+    import nbformat
+    from nbgrader.utils import compute_checksum
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells.append(nbformat.v4.new_code_cell("from nnlab.checks import check"))
+    for name in CELLS:
+        cell = nbformat.v4.new_code_cell(f'check("{name}").raise_if_failed()')
+        cell.metadata["nbgrader"] = {"grade": True, "solution": False, "locked": True,
+                                     "grade_id": f"check_{name}", "points": 1,
+                                     "schema_version": 3}
+        cell.metadata["nbgrader"]["checksum"] = compute_checksum(cell)
+        nb.cells.append(cell)
+    nb.cells.append(nbformat.v4.new_code_cell('print("reached the end")'))
+    path = folder / "lab.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
+@pytest.fixture
+def check_cell_folder(tmp_path, monkeypatch):
+    folder = make_package(tmp_path, STUBS, patches=STUDENT_CODE)
+    monkeypatch.delenv("PYTHONPATH", raising=False)
+    for var in ("NNLAB_GRADING", "NBGRADER_EXECUTION", "NBGRADER_VALIDATING"):
+        monkeypatch.delenv(var, raising=False)
+    return folder
+
+
+def _cell_text(cell):
+    text = []
+    for out in cell.outputs:
+        if out.output_type == "stream":
+            text.append(out.text)
+        elif out.output_type in ("execute_result", "display_data"):
+            text.append(out.data.get("text/plain", ""))
+    return "".join(text)
+
+
+def test_check_cells_show_one_line_and_never_stop_run_all(check_cell_folder):
+    import nbformat
+    from nbclient import NotebookClient
+
+    path = _check_cell_notebook(check_cell_folder)
+    nb = nbformat.read(path, as_version=4)
+    NotebookClient(nb, kernel_name="python3", timeout=300, allow_errors=False,
+                   resources={"metadata": {"path": str(check_cell_folder)}}).execute()
+    cells = {c.source: c for c in nb.cells}
+    assert not [o for c in nb.cells for o in c.outputs if o.output_type == "error"]
+    assert "reached the end" in _cell_text(nb.cells[-1])
+    last = {name: _cell_text(cells[f'check("{name}").raise_if_failed()']).rstrip().splitlines()[-1]
+            for name in CELLS}
+    assert last["relu_forward"] == ("relu_forward: not written yet — open nnlab/activations.py "
+                                    "and replace the raise NotImplementedError")
+    assert last["tanh_backward"].startswith("tanh_backward: 0 of 1 checks pass — dx: rel error")
+    assert last["affine_forward"] == "affine_forward: the check passes."
+    html = [o.data["text/html"] for o in cells['check("tanh_backward").raise_if_failed()'].outputs
+            if "text/html" in o.get("data", {})]
+    assert len(html) == 1 and '<p class="nnlab-summary bad">tanh_backward: 0 of 1 checks pass' in html[0]
+    assert "Traceback" not in "".join(_cell_text(c) for c in nb.cells)
+
+
+def test_nbgrader_validate_lists_the_failing_check_cells(check_cell_folder):
+    from nbgrader.validator import Validator
+
+    import re
+
+    results = Validator().validate(str(_check_cell_notebook(check_cell_folder)))
+    failed = {f["source"]: re.sub(r"\x1b\[[0-9;]*m", "", f["raw_error"])
+              for f in results.get("failed", [])}
+    assert set(failed) == {'check("relu_forward").raise_if_failed()',
+                           'check("tanh_backward").raise_if_failed()'}
+    assert "AssertionError: relu_forward: not written yet — open nnlab/activations.py" in \
+        failed['check("relu_forward").raise_if_failed()']
+    # Validate ran the checks themselves (it is not the grader): nothing about "trusted grader"
+    assert "trusted grader" not in "".join(failed.values())
+
+
+def test_summary_lines(tmp_path):
+    """The one line under each table, for an unwritten, a half-right and a right function."""
+    workdir = make_package(tmp_path, STUBS, patches=STUDENT_CODE)
+    code = textwrap.dedent("""
+        from nnlab.checks import check
+        for name in ("relu_backward", "tanh_forward", "tanh_backward", "affine_backward"):
+            print(check(name).summary())
+    """)
+    proc = subprocess.run([PY, "-c", code], cwd=workdir, capture_output=True, text=True)
+    assert proc.stderr == ""
+    lines = proc.stdout.splitlines()
+    assert lines[0] == "relu_backward: needs relu_forward first (relu_forward not written yet)"
+    assert lines[1] == "tanh_forward: all 2 checks pass."
+    assert lines[2].startswith("tanh_backward: 0 of 1 checks pass — dx: ")
+    assert lines[3].startswith("affine_backward: ")   # needs affine_backward itself, unwritten
+    assert "not written yet — open nnlab/layers.py" in lines[3]
+
+
+# --------------------------------------------------------------- numpy warnings, per function
+WARNING_BUGS = {
+    "activations": """
+        def elu_forward(x, alpha=1.0):
+            out = np.where(x > 0, x,
+                           alpha * (np.exp(x) - 1))             # exp of the unused branch
+            return out, (x, out, alpha)
+
+        def sigmoid_forward(x):
+            out = 1 / (1 + np.exp(-x))                          # no np.where anywhere
+            return out, out
+    """,
+    "losses": """
+        def softmax_loss(x, y):
+            p = np.exp(x)                                       # not shifted by the row max
+            p /= p.sum(axis=1, keepdims=True)
+            n = x.shape[0]
+            dx = p.copy()
+            dx[np.arange(n), y] -= 1
+            return -np.mean(np.log(p[np.arange(n), y])), dx / n
+    """,
+}
+
+
+def test_warning_hints_name_the_fix_for_the_function(tmp_path):
+    result, stderr = run_checks(make_package(tmp_path, patches=WARNING_BUGS),
+                                functions=["elu_forward", "selu_forward", "sigmoid_forward",
+                                           "softmax_loss"])
+    assert stderr == ""
+
+    def hint(function, check):
+        (row,) = [r for r in rows_of(result, function) if r["check"] == check]
+        assert not row["passed"], row
+        return row["hint"]
+
+    big = "out, large |x| (±800)"
+    elu = hint("elu_forward", big)
+    assert elu.startswith("elu_forward: numpy warned 'overflow encountered in exp' (line ")
+    assert "np.where(condition, a, b) computes BOTH a and b" in elu
+    # selu reuses elu_forward: the same cause, found in elu's np.where
+    assert "computes BOTH" in hint("selu_forward", big)
+    sigmoid = hint("sigmoid_forward", big)
+    assert "exponentiate only non-positive numbers" in sigmoid
+    assert "np.where" not in sigmoid        # its code never used np.where
+    softmax = hint("softmax_loss", "loss, scores ~1e3")
+    assert "subtract each row's maximum score before np.exp" in softmax
+    assert "np.where" not in softmax
+
+
+def test_log_of_an_underflowed_probability_is_named(tmp_path):
+    result, _ = run_checks(make_package(tmp_path, patches={"losses": BUGS["losses"]}),
+                           functions=["softmax_loss"])
+    (row,) = [r for r in rows_of(result, "softmax_loss") if r["check"] == "loss, scores ~1e3"]
+    assert "divide by zero encountered in log" in row["hint"]
+    assert "log of a probability that underflowed to 0: compute log-softmax as shifted - " \
+           "log(sum(exp(shifted)))" in row["hint"]

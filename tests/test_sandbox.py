@@ -135,6 +135,13 @@ def mutate(x, y):
     x += 1
     return 0.0
 
+def keeps(x, copy):
+    return x * 2, {"x": x.copy() if copy else x}
+
+def writes_cache(dout, cache):
+    cache["x"][cache["x"] < 0] = 0
+    return dout * (cache["x"] > 0)
+
 def loop():
     while True:
         pass
@@ -223,6 +230,25 @@ def test_calls_caches_handles_and_fresh_copies(pkg):
         # the scratch dir holds only the package (and the worker's own two files)
         assert sorted(os.listdir(sb.scratch)) == ["nnlab", "protocol.py", "worker_main.py"]
         assert not os.path.exists(os.path.join(sb.scratch, "secret.txt"))
+
+
+def test_a_backward_writing_into_its_cache_is_reported(pkg):
+    """A forward called with watch_inputs remembers the arrays it received: a later call given
+    its cache reports changing them ("cache:args[0]"); a cache holding a copy is the student's own."""
+    with Sandbox(pkg) as sb:
+        m = sb.module("m")
+        x = np.array([[-1.0, 2.0], [3.0, -4.0]])
+        _, cache = m.keeps(x, False, keep=[1], watch_inputs=True)
+        m.writes_cache(np.ones((2, 2)), cache, report_mutation=True)
+        assert sb.last_mutated == ["cache:args[0]"]
+        assert np.all(x[x < 0] < 0)                                   # our copy never changed
+        _, cache = m.keeps(x, True, keep=[1], watch_inputs=True)      # the student's own copy
+        m.writes_cache(np.ones((2, 2)), cache, report_mutation=True)
+        assert sb.last_mutated == []
+        _, cache = m.keeps(x, False, keep=[1])                         # not watched: not reported
+        m.writes_cache(np.ones((2, 2)), cache, report_mutation=True)
+        assert sb.last_mutated == []
+        sb.release(cache)
 
 
 def test_odd_return_values(pkg):

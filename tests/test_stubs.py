@@ -64,7 +64,8 @@ def test_every_stub_raises_naming_its_function(rel, region):
             if (isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call)
                     and getattr(node.exc.func, "id", None) == "NotImplementedError"):
                 messages.append(ast.literal_eval(node.exc.args[0]))
-    assert any(m.startswith(f"{region.function} is yours to write (lib/nnlab/{rel})") for m in messages)
+    # the path the student sees: their lab folder holds the package as nnlab/ (no lib/)
+    assert any(m.startswith(f"{region.function} is yours to write (nnlab/{rel})") for m in messages)
 
 
 def _call_with_dummies(func):
@@ -85,8 +86,76 @@ def test_installed_stub_raises_not_implemented(module, name):
     """The installed student package (import nnlab) raises, and the message names the function."""
     func = getattr(importlib.import_module(f"nnlab.{module}"), name)
     assert Path(inspect.getfile(func)).resolve().is_relative_to(DST.resolve())
-    with pytest.raises(NotImplementedError, match=rf"^{name} is yours to write \(lib/nnlab/{module}\.py\)\. Hint: "):
+    with pytest.raises(NotImplementedError, match=rf"^{name} is yours to write \(nnlab/{module}\.py\)\. Hint: "):
         _call_with_dummies(func)
+
+
+def test_no_student_facing_text_names_lib():
+    """Students edit nnlab/... next to their notebook: no stub, hint or check message says lib/."""
+    for path in DST.rglob("*.py"):
+        for number, line in enumerate(path.read_text().splitlines(), 1):
+            if "NotImplementedError(" in line or line.strip().startswith("# Hint:"):
+                assert "lib/" not in line, f"{path}:{number}: {line.strip()}"
+    from nnlab.checks import _short
+    assert _short("/somewhere/else/lib/nnlab/activations.py") == "nnlab/activations.py"
+
+
+# --------------------------------------------------------------------------- hints
+def test_no_hint_hands_over_a_solution_line():
+    """A hint says which quantity, which shape, which pitfall; it never is the line itself."""
+    copies = []
+    for path in sorted(SRC.rglob("*.py")):
+        if "__pycache__" not in path.parts:
+            copies += stubgen.copied_hints(path.read_text(), path.relative_to(SRC).as_posix())
+    assert not copies, "hints that repeat their solution:\n" + "\n".join(copies)
+
+
+# The hints this project once shipped, each the solution line (or nearly): all must be caught.
+OLD_HINTS = [
+    ("np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0))); np.expm1(z) = exp(z) - 1, accurately.",
+     "out = np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0.0)))"),
+    ("margins = np.maximum(0, x - correct[:, None] + 1); zero the correct class (it adds 1 each).",
+     "margins = np.maximum(0.0, x - correct[:, None] + 1.0)"),
+    ("np.where(x > 0, x, alpha * x); cache both x and alpha.", "out = np.where(x > 0, x, alpha * x)"),
+    ("np.maximum(0, x) works elementwise; keep x in the cache for the backward pass.",
+     "out = np.maximum(0.0, x)"),
+    ("all k pieces at once: z = np.einsum('nd,dkm->nkm', x, w) + b has shape (N, k, M).",
+     'z = np.einsum("nd,dkm->nkm", x, w) + b   # (N, k, M)'),
+    ("check shapes: dx = dout @ w.T is (N, D), reshape it back to x.shape; dw = x2d.T @ dout.",
+     "dw = x2d.T @ dout"),
+    ("the chain rule through the scaling: elu_backward(SELU_SCALE * dout, ...).",
+     "dx = elu_backward(SELU_SCALE * dout, cache)"),
+    ("product rule: d/dx [x * s(beta x)] = s + x * beta * s * (1 - s).",
+     "dx = dout * (s + beta * x * s * (1.0 - s))"),
+    ("Phi = 0.5 * (1 + erf(x / np.sqrt(2))); cache x and Phi for the backward pass.",
+     "cdf = 0.5 * (1.0 + erf(x / np.sqrt(2.0)))"),
+    ("x.reshape(x.shape[0], -1) gives the (N, D) matrix; b broadcasts over the N rows.",
+     "out = x.reshape(x.shape[0], -1) @ w + b"),
+]
+# Hints that guide: the formula in words, a shape, a trap. None may be flagged.
+GUIDING_HINTS = [
+    ("the gradient passes through where the INPUT x was positive and is zero elsewhere.",
+     "dx = dout * (x > 0)"),
+    ("cache the ORIGINAL x (not the reshaped one) together with w and b.", "cache = (x, w, b)"),
+    ("epsilon goes outside the square root: np.sqrt(cache) + epsilon.",
+     'next_w = w - config["learning_rate"] * dw / (np.sqrt(cache) + config["epsilon"])'),
+    ("sigma'(x) = sigma(x) * (1 - sigma(x)), from the cached output.",
+     "dx = dout * out * (1.0 - out)"),
+    ("b was added to every row, so db sums dout over the batch axis.", "db = np.sum(dout, axis=0)"),
+]
+
+
+@pytest.mark.parametrize("hint,line", OLD_HINTS, ids=[h[:24] for h, _ in OLD_HINTS])
+def test_copy_detector_catches_a_hint_that_is_the_line(hint, line):
+    assert stubgen.copy_score(hint, line) >= stubgen.COPY_THRESHOLD
+    region = f"def f(x):\n    ### BEGIN SOLUTION\n    ### HINT: {hint}\n    {line}\n    ### END SOLUTION\n"
+    (found,) = stubgen.copied_hints(region, "mod.py")
+    assert found.startswith("mod.py:4 f: ")
+
+
+@pytest.mark.parametrize("hint,line", GUIDING_HINTS, ids=[h[:24] for h, _ in GUIDING_HINTS])
+def test_copy_detector_leaves_guiding_hints_alone(hint, line):
+    assert stubgen.copy_score(hint, line) < stubgen.COPY_THRESHOLD
 
 
 def test_infrastructure_is_complete_in_lib():
@@ -147,14 +216,14 @@ def square(x):
     y = 1
     # Hint: multiply x by itself.
     # Hint: Say "x * x".
-    raise NotImplementedError("square is yours to write (lib/nnlab/mod.py). Hint: multiply x by itself.")
+    raise NotImplementedError("square is yours to write (nnlab/mod.py). Hint: multiply x by itself.")
 
 
 class Thing:
     def method(self):
         def helper():
             return 0
-        raise NotImplementedError("method is yours to write (lib/nnlab/mod.py).")
+        raise NotImplementedError("method is yours to write (nnlab/mod.py).")
 '''
     assert stubgen.is_stale(src, dst) == []
     # a file removed from the source disappears from the output

@@ -23,7 +23,7 @@ import zlib
 
 import numpy as np
 
-from autograder.diagnose import compare, describe_type
+from autograder.diagnose import compare, describe_type, mistakes
 from autograder.sandbox import Handle, StudentError
 
 REF_RTOL = 1e-9
@@ -34,11 +34,56 @@ PROPERTY = 1.0         # weight of a check of a property (shapes, dtype, tuple, 
 
 
 class CheckFailed(AssertionError):
-    """A failed hidden check; ``str()`` is the feedback shown to the student."""
+    """A failed hidden check; ``str()`` is the feedback shown to the student.
+
+    ``fraction``: the share of the check's weight earned anyway. A backward pass returning
+    several gradients (dx, dw, db) gets one verdict per gradient, so a wrong db alone costs a
+    third of the check. ``student_error``: the StudentError behind it, if the student's code
+    failed."""
+
+    def __init__(self, message, fraction=0.0, student_error=None):
+        super().__init__(message)
+        self.fraction = float(fraction)
+        self.student_error = student_error
 
 
-def fail(message):
-    raise CheckFailed(message)
+class NotGradable(CheckFailed):
+    """The check could not judge its function on this case because ANOTHER function failed
+    first (the forward pass that provides the cache). The grader leaves it out of the score:
+    it neither costs nor earns points (see autograder.grade.scoring_rule)."""
+
+
+def fail(message, fraction=0.0):
+    raise CheckFailed(message, fraction)
+
+
+class _CheckRecord:
+    """What the running check found besides pass/fail; ``autograder.grade`` reads it after each
+    check. ``notes``: feedback for a check that passes ("your relu_backward is at fault, graded
+    there"). ``anchored``: the check compared with the reference (directly or through finite
+    differences of a forward verified against it), whatever its name says."""
+
+    def __init__(self):
+        self.notes = []
+        self.anchored = None
+
+
+_record = _CheckRecord()
+
+
+def begin_check():
+    """Called by the grader before each check."""
+    global _record
+    _record = _CheckRecord()
+
+
+def this_check():
+    return _record
+
+
+def note(message):
+    if message not in _record.notes:
+        _record.notes.append(message)
 
 
 def rng_for(check_name):
@@ -79,15 +124,24 @@ class Student:
 def _student_fail(case, e):
     """Fail a check because the student's code failed (not implemented: no case, no traceback)."""
     if e.kind == "not_implemented":
-        fail(str(e))
-    fail(f"{case}: {_fmt_student_error(e)}")
+        raise CheckFailed(str(e), student_error=e)
+    raise CheckFailed(f"{case}: {_fmt_student_error(e)}", student_error=e)
 
 
 def _fmt_student_error(e):
     msg = str(e)
+    removed = _removed_numpy_api(e)
+    if removed:
+        msg += "\n  " + removed
     if e.traceback:
         msg += "\n  where (your code):\n" + e.traceback
     return msg
+
+
+def _removed_numpy_api(e):
+    """The sentence naming a numpy API the student's code used that the grading numpy removed."""
+    from autograder.reference import load_reference
+    return load_reference().numpy_compat.explain_removed_api(e.exc_type or "", str(e), grading=True)
 
 
 def call(fn, *args, case, **kwargs):
@@ -235,34 +289,88 @@ def _copies(args):
     return [a.copy() if isinstance(a, np.ndarray) else a for a in args]
 
 
+def named_mistakes(function, output, expected, **inputs):
+    """The shared registry's named mistakes (nnlab.mistakes) for ``output`` of ``function``."""
+    return mistakes.hints(function, output, expected, **inputs)
+
+
+def _named_inputs(layer, args, kwargs):
+    return {**dict(zip(layer.arg_names, args)), **kwargs}
+
+
 def forward_vs_ref(layer, student, ref, args, kwargs, case, *, hints=None, extra=None,
-                   x=None, constants=None, large=False, no_warnings=False):
-    out, _ = forward(layer.student_fwd(student), *args, case=case, what=layer.fwd, **kwargs)
+                   x=None, constants=None, large=False, no_warnings=False, compose=None):
+    """``compose``: for a composite (affine_relu_forward...), the recipe that rebuilds it from
+    the student's own parts (see :class:`Parts`): a failure a part causes costs the part only."""
+    parts = Parts(compose, student, ref, args, kwargs, no_warnings=no_warnings)
+    try:
+        out, _ = forward(layer.student_fwd(student), *args, case=case, what=layer.fwd, **kwargs)
+    except CheckFailed as e:
+        if parts.excuse_error(e, case, layer.fwd):
+            return
+        raise
     warns = student.warnings
     expected, _ = layer.ref_fwd(ref)(*_copies(args), **kwargs)
     if no_warnings:
-        check_no_warnings(student, case, layer.fwd)
+        try:
+            check_no_warnings(student, case, layer.fwd)
+        except CheckFailed:
+            if not parts.excuse_warnings(case, layer.fwd):
+                raise
+    hints = list(hints or ()) + named_mistakes(layer.fwd, "out", expected,
+                                               **_named_inputs(layer, args, kwargs))
     msg = compare(out, expected, name="out", rtol=REF_RTOL, x=x, constants=constants,
-                  hints=hints or (), warnings=warns, large=large)
+                  hints=hints, warnings=warns, large=large)
     if msg and extra is not None and isinstance(out, np.ndarray) and out.shape == expected.shape:
         more = extra(out, expected)
         if more:
             msg = f"{msg}; {more}"
-    if msg:
+    if msg and not parts.excuse_value(out, 0, case, layer.fwd, "out"):
         fail(f"{case}: {msg}")
 
 
-def forward_props(layer, student, args, kwargs, case, out_shape):
-    res = call(layer.student_fwd(student), *args, case=case, keep=[1], report_mutation=True,
-               **kwargs)
-    check_not_mutated(student, case, layer.fwd, layer.arg_names)
+def forward_props(layer, student, args, kwargs, case, out_shape, *, ref=None, compose=None):
+    """(out, cache) returned, out's shape and dtype, inputs not changed in place. ``compose``
+    (with ``ref``): see :func:`forward_vs_ref`."""
+    parts = Parts(compose, student, ref, args, kwargs)
+    try:
+        res = call(layer.student_fwd(student), *args, case=case, keep=[1], report_mutation=True,
+                   **kwargs)
+    except CheckFailed as e:
+        if parts.excuse_error(e, case, layer.fwd):
+            return
+        raise
+    try:
+        check_not_mutated(student, case, layer.fwd, layer.arg_names)
+    except CheckFailed:
+        if not parts.excuse_mutation(case, layer.fwd):
+            raise
     out, _ = expect_tuple(res, 2, layer.fwd, case, ("out", "cache"))
-    check_array(out, "out", out_shape, case)
+    try:
+        check_array(out, "out", out_shape, case)
+    except CheckFailed:
+        if not parts.excuse_value(out, 0, case, layer.fwd, "out"):
+            raise
 
 
 def _student_grads(layer, student, args, kwargs, dout, case, report_mutation=False):
-    _, cache = forward(layer.student_fwd(student), *args, case=f"{case} (forward pass for the cache)",
-                       what=layer.fwd, **kwargs)
+    extra = {"watch_inputs": True} if report_mutation else {}
+    try:
+        _, cache = forward(layer.student_fwd(student), *args,
+                           case=f"{case} (forward pass for the cache)", what=layer.fwd,
+                           **extra, **kwargs)
+    except CheckFailed as e:
+        # No cache, so the backward cannot run here: leave this check out of its score rather
+        # than charge it for the forward's mistake (graded at the forward).
+        err = e.student_error
+        if err is not None and err.kind == "not_implemented":
+            raise NotGradable(f"{layer.bwd} is not graded yet: {layer.fwd} is not implemented, "
+                              f"and {layer.bwd} needs its cache") from None
+        how = (f"raises {err.exc_type}" if err is not None and err.exc_type else
+               "fails" if err is not None else "returns no (out, cache) tuple")
+        raise NotGradable(f"{case}: not counted: your {layer.fwd} {how} on this input, so "
+                          f"{layer.bwd} gets no cache to work from ({layer.fwd} is graded for "
+                          f"that)") from None
     names = [g for g, _ in layer.grads]
     try:
         res = layer.student_bwd(student)(dout, cache, report_mutation=report_mutation)
@@ -276,46 +384,396 @@ def _student_grads(layer, student, args, kwargs, dout, case, report_mutation=Fal
 
 
 def backward_vs_ref(layer, student, ref, args, kwargs, dout, case, *, hints=None, x=None,
-                    constants=None, shape_hints=None, large=False, no_warnings=False, extra=None):
-    grads = _student_grads(layer, student, args, kwargs, dout, case)
+                    constants=None, shape_hints=None, large=False, no_warnings=False, extra=None,
+                    compose=None):
+    """The student's backward, given the cache of the student's own forward, against the
+    reference. One verdict per gradient (dx, dw, db): the check earns the share that is right.
+    ``compose``: see :func:`forward_vs_ref`."""
+    parts = Parts(compose, student, ref, args, kwargs, dout=dout, no_warnings=no_warnings)
+    try:
+        grads = _student_grads(layer, student, args, kwargs, dout, case)
+    except NotGradable:
+        raise
+    except CheckFailed as e:
+        if parts.excuse_error(e, case, layer.bwd):
+            return
+        raise
     warns = student.warnings
     if no_warnings:
-        check_no_warnings(student, case, layer.bwd)
+        try:
+            check_no_warnings(student, case, layer.bwd)
+        except CheckFailed:
+            if not parts.excuse_warnings(case, layer.bwd):
+                raise
     _, rcache = layer.ref_fwd(ref)(*_copies(args), **kwargs)
     expected = layer.ref_bwd(ref)(dout.copy(), rcache)
     if len(layer.grads) == 1:
         expected = (expected,)
     hints = hints or {}
-    for (gname, idx), g, e in zip(layer.grads, grads, expected):
+    wrong = []
+    for i, ((gname, idx), g, e) in enumerate(zip(layer.grads, grads, expected)):
         xm = x if (x is not None and np.shape(x) == np.shape(e)) else None
+        named = named_mistakes(layer.bwd, gname, e, dout=dout, **_named_inputs(layer, args, kwargs))
         msg = compare(g, e, name=gname, rtol=REF_RTOL, x=xm, constants=constants,
-                      hints=hints.get(gname, ()), shape_hints=(shape_hints or {}).get(gname),
-                      warnings=warns, large=large)
+                      hints=list(hints.get(gname, ())) + named,
+                      shape_hints=(shape_hints or {}).get(gname), warnings=warns, large=large)
         if msg and extra is not None and isinstance(g, np.ndarray) and g.shape == e.shape:
             more = extra(gname, g, e)
             if more:
                 msg = f"{msg}; {more}"
-        if msg:
-            fail(f"{case}: {msg}")
+        if msg and not parts.excuse_value(g, i, case, layer.bwd, gname):
+            wrong.append(msg)
+    unless_forward_wrong(layer, student, ref, args, kwargs, case, wrong)
+    fail_outputs(case, wrong, len(layer.grads))
 
 
-def backward_vs_fd(layer, student, args, kwargs, dout, case, *, constants=None, x=None):
-    """The student's backward (own cache) against centred differences of the student's OWN
-    forward: a consistent pair passes even where it differs from the reference."""
-    grads = _student_grads(layer, student, args, kwargs, dout, case)
-    fwd = layer.student_fwd(student)
-    for (gname, idx), g in zip(layer.grads, grads):
-        num = numeric_grad(fwd, args, idx, dout, case=case, what=layer.fwd, kwargs=kwargs)
+def fail_outputs(case, wrong, n):
+    """Fail a check of ``n`` outputs of which the messages ``wrong`` name the wrong ones: the
+    check keeps the share of its weight that the right outputs earn."""
+    if wrong:
+        fail(f"{case}: " + "; ".join(wrong), fraction=(n - len(wrong)) / n)
+
+
+def _perturbed(args, index, h=FD_H):
+    """The argument lists of centred differences w.r.t. args[index]: +h, -h per entry."""
+    base = np.asarray(args[index], dtype=np.float64)
+    flat = base.reshape(-1)
+    out = []
+    for i in range(flat.size):
+        for sign in (1.0, -1.0):
+            p = flat.copy()
+            p[i] += sign * h
+            a = list(args)
+            a[index] = p.reshape(base.shape)
+            out.append(a)
+    return out
+
+
+def _centred(outs, dout, shape, h=FD_H):
+    grad = np.empty(len(outs) // 2)
+    with np.errstate(all="ignore"):
+        for i in range(grad.size):
+            grad[i] = np.sum((outs[2 * i] - outs[2 * i + 1]) * dout) / (2 * h)
+    return grad.reshape(shape)
+
+
+def _same_values(outs, ref_outs, shape):
+    for o, r in zip(outs, ref_outs):
+        if not isinstance(o, np.ndarray) or o.shape != shape or o.dtype.kind not in "fiu":
+            return False
+        with np.errstate(all="ignore"):
+            if not np.max(np.abs(o - r), initial=0.0) <= REF_RTOL * max(np.max(np.abs(r)), 1e-12):
+                return False
+    return True
+
+
+def forward_fd(layer, student, ref, args, index, dout, kwargs):
+    """Centred finite differences of sum(forward(args) * dout) w.r.t. args[index].
+
+    Of the STUDENT's forward (evaluated in the worker) where that forward is right: its output
+    at every perturbed input agrees with the reference's. Otherwise (wrong, or failing) of the
+    REFERENCE forward, computed here. Returns (gradient, True when it is the student's)."""
+    points = _perturbed(args, index)
+    ref_fwd = layer.ref_fwd(ref)
+    ref_outs = [np.asarray(ref_fwd(*_copies(a), **kwargs)[0], dtype=np.float64) for a in points]
+    try:
+        outs = layer.student_fwd(student).many(points, select=0, **kwargs)
+    except StudentError:
+        outs = None
+    if outs is not None and _same_values(outs, ref_outs, np.shape(dout)):
+        return _centred([o.astype(np.float64) for o in outs], dout, np.shape(args[index])), True
+    return _centred(ref_outs, dout, np.shape(args[index])), False
+
+
+def backward_vs_fd(layer, student, args, kwargs, dout, case, *, ref=None, constants=None, x=None,
+                   compose=None):
+    """The student's backward (own cache) against centred finite differences of the forward:
+    the student's own forward where it is right, so a correct pair passes whatever its order
+    of operations; the reference forward where the student's is wrong, so a correct backward
+    never pays for a wrong forward (that costs the forward only) and a wrong backward never
+    passes by agreeing with a wrong forward. One verdict per gradient."""
+    if ref is None:
+        from autograder.reference import load_reference
+        ref = load_reference()
+    parts = Parts(compose, student, ref, args, kwargs, dout=dout)
+    try:
+        grads = _student_grads(layer, student, args, kwargs, dout, case)
+    except NotGradable:
+        raise
+    except CheckFailed as e:
+        if parts.excuse_error(e, case, layer.bwd):
+            return
+        raise
+    this_check().anchored = True      # both kinds of finite differences agree with the reference
+    wrong = []
+    for i, ((gname, idx), g) in enumerate(zip(layer.grads, grads)):
+        num, yours = forward_fd(layer, student, ref, args, idx, dout, kwargs)
         xm = x if (x is not None and np.shape(x) == num.shape) else None
         msg = compare(g, num, name=gname, rtol=FD_RTOL, x=xm, constants=constants)
-        if msg:
-            fail(f"{case}: {msg} (compared with finite differences of your own {layer.fwd})")
+        if msg and not parts.excuse_value(g, i, case, layer.bwd, gname):
+            whose = (f"your own {layer.fwd}" if yours else
+                     f"the reference {layer.fwd}, as yours differs from it on this input")
+            wrong.append(f"{msg} (compared with finite differences of {whose})")
+    unless_forward_wrong(layer, student, ref, args, kwargs, case, wrong)
+    fail_outputs(case, wrong, len(layer.grads))
 
 
-def backward_props(layer, student, args, kwargs, dout, case):
-    grads = _student_grads(layer, student, args, kwargs, dout, case, report_mutation=True)
-    if student.mutated:
-        fail(f"{case}: {layer.bwd} modified dout in place — the caller's arrays must not change "
-             f"(work on a copy)")
-    for (gname, idx), g in zip(layer.grads, grads):
-        check_array(g, gname, np.shape(args[idx]), case)
+def forward_is_right(layer, student, ref, args, kwargs):
+    """Does the student's forward agree with the reference on these inputs?"""
+    try:
+        res = layer.student_fwd(student)(*args, keep=[1], **kwargs)
+    except StudentError:
+        return False
+    if type(res) not in (tuple, list) or len(res) != 2:
+        return False
+    expected, _ = layer.ref_fwd(ref)(*_copies(args), **kwargs)
+    return compare(res[0], expected, rtol=REF_RTOL) is None
+
+
+def unless_forward_wrong(layer, student, ref, args, kwargs, case, wrong):
+    """A backward works from its forward's cache, which carries the forward's mistakes (ELU's
+    cache holds its out). So where the student's forward is wrong on this input and NO gradient
+    is right, the check is not counted (NotGradable): the forward pays for its mistake, the
+    backward is judged on the inputs where its forward is right. Some gradient right: the
+    check counts as usual (the cache was good enough for it)."""
+    if wrong and len(wrong) == len(layer.grads) and not forward_is_right(layer, student, ref,
+                                                                          args, kwargs):
+        raise NotGradable(f"{case}: not counted: your {layer.fwd} is wrong on this input and "
+                          f"{layer.bwd} works from its cache, so {layer.fwd} is graded for it — "
+                          + "; ".join(wrong))
+
+
+def _backward_mutation(layer, mutated):
+    """Words for what a backward changed in place: dout, or (through the cache) an array its
+    forward received. Both are the caller's arrays, and both cost the same."""
+    said = []
+    for m in mutated:
+        if m.startswith("cache:"):
+            path = m[len("cache:"):]
+            idx = path[len("args["):].split("]")[0] if path.startswith("args[") else ""
+            arg = layer.arg_names[int(idx)] if idx.isdigit() and int(idx) < len(layer.arg_names) \
+                else path
+            said.append(f"{layer.bwd} changed the input {arg} (through its cache) in place — the "
+                        f"cache holds the caller's own {arg}, so {layer.fwd}'s caller sees it "
+                        f"change: build new arrays (a mask like {arg} > 0 is one) or work on a copy")
+        elif m == "args[0]":
+            said.append(f"{layer.bwd} modified dout in place — the caller's arrays must not "
+                        f"change (work on a copy)")
+        else:
+            said.append(f"{layer.bwd} modified {m} in place — the caller's arrays must not change")
+    return "; ".join(dict.fromkeys(said))
+
+
+def backward_props(layer, student, args, kwargs, dout, case, *, ref=None, compose=None):
+    """Tuple, shapes and dtype of the gradients (one verdict each); dout and the inputs held in
+    the cache not changed in place. ``compose`` (with ``ref``): see :func:`forward_vs_ref`."""
+    parts = Parts(compose, student, ref, args, kwargs, dout=dout)
+    try:
+        grads = _student_grads(layer, student, args, kwargs, dout, case, report_mutation=True)
+    except NotGradable:
+        raise
+    except CheckFailed as e:
+        if parts.excuse_error(e, case, layer.bwd):
+            return
+        raise
+    if student.mutated and not parts.excuse_mutation(case, layer.bwd):
+        fail(f"{case}: {_backward_mutation(layer, student.mutated)}")
+    wrong = []
+    for i, ((gname, idx), g) in enumerate(zip(layer.grads, grads)):
+        try:
+            check_array(g, gname, np.shape(args[idx]), case)
+        except CheckFailed as e:
+            if not parts.excuse_value(g, i, case, layer.bwd, gname):
+                text = str(e)
+                wrong.append(text[len(f"{case}: "):] if text.startswith(f"{case}: ") else text)
+    fail_outputs(case, wrong, len(layer.grads))
+
+
+
+# ------------------------------------------------------------------------------------------
+# Composite functions are graded on their own wiring
+# ------------------------------------------------------------------------------------------
+
+class _PartFailed(Exception):
+    """A part raised (or returned no usable value): the composition stops there."""
+
+
+def _error_text(e):
+    """What a StudentError says about the exception itself, without who raised it."""
+    return str(e).split(" raised ", 1)[-1]
+
+
+def _and(names):
+    names = list(names)
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+class Parts:
+    """A composite (``affine_relu_forward`` = relu after affine, ``selu`` = scaled ELU, ``swish``
+    = x times a sigmoid) recomputed in the trusted process from the STUDENT's own parts, each
+    called through the sandbox and judged against the reference on the very input it received.
+
+    When a composite check fails, the composite is excused where its result equals that
+    composition while one of the parts it used is wrong there (or raised the same error, or made
+    numpy warn): the composite is wired correctly, the part is at fault and loses its points
+    where it is graded, and the composite keeps its own, with a note naming the part. Where the
+    composite differs from both the reference and the composition, it fails as usual.
+
+    ``recipe(parts, *args, dout=None, **kwargs)`` returns the composite's outputs as a tuple (its
+    ``out`` for a forward; its gradients when ``dout`` is given) or a list of such tuples (the
+    wirings a correct student may choose), using ``parts.forward(module, function, *args)`` ->
+    (out, cache) and ``parts.backward(module, function, dout, cache)`` -> tuple of gradients.
+    """
+
+    def __init__(self, recipe, student, ref, args, kwargs, dout=None, no_warnings=False):
+        self.recipe, self.student, self.ref = recipe, student, ref
+        self.args, self.kwargs, self.dout = list(args), dict(kwargs), dout
+        self.no_warnings = no_warnings
+        self.used = []            # the parts called, in order
+        self.faults = {}          # part -> what is wrong with it on this input
+        self.error = None         # the StudentError a part raised
+        self.alternatives = []
+        self._ran = False
+        self._excused = []        # outputs of the composite excused so far (one note for all)
+        self._note = None
+
+    # ---- building the composition
+    def _use(self, function):
+        if function not in self.used:
+            self.used.append(function)
+
+    def _fault(self, function, why):
+        self.faults.setdefault(function, why)
+
+    def _call(self, module, function, *args, optional=False, **kwargs):
+        self._use(function)
+        try:
+            res = getattr(getattr(self.student, module), function)(
+                *args, report_mutation=True, watch_inputs=True, **kwargs)
+        except StudentError as e:
+            if optional:
+                raise _PartFailed from None
+            self._fault(function, f"raised {e.exc_type or 'an error'} here")
+            self.error = e
+            raise _PartFailed from None
+        if self.student.mutated:
+            self._fault(function, "changes an array it was given in place")
+        return res
+
+    def _judge(self, function, got, expected):
+        for g, e in zip(got, expected):
+            if compare(g, e, rtol=REF_RTOL):
+                self._fault(function, "is wrong here")
+
+    def _warned(self, function):
+        if self.no_warnings and any("RuntimeWarning" in w for w in self.student.warnings):
+            self._fault(function, "made numpy warn (overflow) here")
+
+    def forward(self, module, function, *args, **kwargs):
+        res = self._call(module, function, *args, keep=[1], **kwargs)
+        if self.dout is None:
+            self._warned(function)
+        if type(res) not in (tuple, list) or len(res) != 2 or not isinstance(res[0], np.ndarray):
+            self._fault(function, "does not return (out, cache) here")
+            raise _PartFailed
+        out, cache = res
+        try:
+            ref_fn = getattr(getattr(self.ref, module), function)
+            ref_out, ref_cache = ref_fn(*_copies(args), **kwargs)
+        except Exception:
+            raise _PartFailed from None
+        self._judge(function, [out], [ref_out])
+        return out, (cache, ref_cache)
+
+    def backward(self, module, function, dout, caches, optional=False):
+        cache, ref_cache = caches
+        res = self._call(module, function, dout, cache, optional=optional)
+        self._warned(function)
+        try:
+            expected = getattr(getattr(self.ref, module), function)(np.array(dout), ref_cache)
+        except Exception:
+            raise _PartFailed from None
+        expected = expected if type(expected) is tuple else (expected,)
+        got = res if type(res) in (tuple, list) else (res,)
+        if len(got) != len(expected) or not all(isinstance(g, np.ndarray) for g in got):
+            if optional:
+                raise _PartFailed
+            self._fault(function, "does not return the right number of arrays here")
+            raise _PartFailed
+        self._judge(function, got, expected)
+        return tuple(got)
+
+    def _run(self):
+        if self._ran or self.recipe is None:
+            return
+        self._ran = True
+        try:
+            res = self.recipe(self, *self.args, dout=self.dout, **self.kwargs)
+        except _PartFailed:
+            return
+        except Exception:       # the parts' values do not even compose (odd shapes): no excuse
+            return
+        self.alternatives = res if isinstance(res, list) else [res]
+
+    def _at_fault(self):
+        names = list(self.faults)
+        return f"your {_and(names)} {'is' if len(names) == 1 else 'are'} at fault (graded there)"
+
+    # ---- excusing a failure of the composite
+    def excuse_value(self, value, index, case, composite, name):
+        """True, with a note, when output ``index`` of the composite equals the composition's
+        while a part is at fault."""
+        self._run()
+        if not self.faults:
+            return False
+        for alt in self.alternatives:
+            if index < len(alt) and compare(value, alt[index], rtol=REF_RTOL) is None:
+                self._excused.append(name)
+                many = len(self._excused) > 1
+                text = (f"{case}: {_and(self._excused)} {'differ' if many else 'differs'} from "
+                        f"the reference only because {self._at_fault()} — "
+                        f"{'they are' if many else 'it is'} exactly what your own "
+                        f"{_and(self.used)} give together, so {composite} keeps its points")
+                if self._note in this_check().notes:
+                    this_check().notes.remove(self._note)
+                self._note = text
+                note(text)
+                return True
+        return False
+
+    def excuse_error(self, exc, case, composite):
+        """True, with a note, when the composite raised the very error one of its parts raises
+        on this input."""
+        mine = getattr(exc, "student_error", None)
+        if self.recipe is None or mine is None or mine.kind != "exception":
+            return False
+        self._run()
+        theirs = self.error
+        if theirs is None or (theirs.exc_type, _error_text(theirs)) != (mine.exc_type,
+                                                                          _error_text(mine)):
+            return False
+        note(f"{case}: {composite} raised {mine.exc_type} inside a part: {self._at_fault()}, so "
+             f"{composite} keeps its points")
+        return True
+
+    def excuse_mutation(self, case, composite):
+        """True, with a note, when a part changes an array it was given in place."""
+        self._run()
+        culprits = [f for f, why in self.faults.items() if "in place" in why]
+        if not culprits:
+            return False
+        is_are = "is" if len(culprits) == 1 else "are"
+        note(f"{case}: the in-place change comes from a part: your {_and(culprits)} {is_are} at "
+             f"fault (graded there), so {composite} keeps its points")
+        return True
+
+    def excuse_warnings(self, case, composite):
+        """True, with a note, when a part made numpy warn on this input."""
+        self._run()
+        warned = [f for f, why in self.faults.items() if "warn" in why]
+        if not warned:
+            return False
+        is_are = "is" if len(warned) == 1 else "are"
+        note(f"{case}: the overflow warning comes from a part: your {_and(warned)} {is_are} at "
+             f"fault (graded there), so {composite} keeps its points")
+        return True

@@ -411,8 +411,14 @@ class Sandbox:
 
     # ------------------------------------------------------------------ calls
     def call(self, module, function, *args, keep=None, select=None, report_mutation=False,
-             timeout=None, **kwargs):
-        """Call ``nnlab.<module>.<function>(*args, **kwargs)`` in the worker."""
+             watch_inputs=False, timeout=None, **kwargs):
+        """Call ``nnlab.<module>.<function>(*args, **kwargs)`` in the worker.
+
+        report_mutation: set ``last_mutated`` to the arrays the call changed in place (see
+        worker_main). watch_inputs: remember the arrays this call received with the handles
+        it returns, so that a later call given such a handle (a backward given its cache)
+        with report_mutation also reports "cache:args[i]" when it changed them.
+        """
         self._check_handles(args)
         self._check_handles(kwargs)
         req = {"op": "call", "module": module, "function": function, "args": list(args),
@@ -423,6 +429,8 @@ class Sandbox:
             req["select"] = select
         if report_mutation:
             req["report_mutation"] = True
+        if watch_inputs:
+            req["watch_inputs"] = True
         return self.request(req, function, timeout)["ok"]
 
     def call_many(self, module, function, args_list, *, select=None, timeout=None, **kwargs):

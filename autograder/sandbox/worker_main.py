@@ -8,7 +8,7 @@ skips site-packages processing, so no .pth file, editable install or the grader 
 Requests (one frame each) and replies:
 
     {"op": "call", "module": m, "function": f, "args": [...], "kwargs": {...},
-     "keep": [i, ...]?, "select": i?, "report_mutation": bool?}
+     "keep": [i, ...]?, "select": i?, "report_mutation": bool?, "watch_inputs": bool?}
         -> {"ok": value, "warnings": [...], "mutated": [...]?}
     {"op": "call_many", "module", "function", "args_list": [[...], ...], "kwargs"?, "select"?}
         -> {"ok": [value, ...], "warnings": [...]}
@@ -21,6 +21,11 @@ Results that cannot travel (caches, odd objects) are kept here and replaced by h
 in arguments are resolved back to the stored objects. ``keep`` forces elements of a returned
 tuple to stay here as handles (the grader never looks inside a cache); ``select`` returns one
 element of a returned tuple only (finite differences need just the output).
+
+``report_mutation`` lists the arrays the call changed in place: its own array arguments
+("args[0]", "kwargs['x']") and, for a handle argument kept by a call made with
+``watch_inputs`` (a forward pass whose cache is the handle), the arrays THAT call received
+("cache:args[0]": a backward that writes into its cache changes the caller's x through it).
 """
 import os
 import sys
@@ -59,6 +64,7 @@ MAX_TRACEBACK = 1500
 STUDENT_DIR = os.path.join(HERE, "nnlab")
 
 _objects = {}
+_inputs_of = {}        # handle id -> [(path, array)]: the arrays the call that made it received
 _next_id = [1]
 _modules = {}
 
@@ -153,6 +159,18 @@ def _arrays_in(v, path, out):
             _arrays_in(x, f"{path}[{k!r}]", out)
 
 
+def _handles_in(v, out):
+    if type(v) is protocol.Handle:
+        out.append(v.id)
+    elif type(v) in (list, tuple):
+        for x in v:
+            _handles_in(x, out)
+    elif type(v) is dict:
+        for x in v.values():
+            _handles_in(x, out)
+    return out
+
+
 def _invoke(fn, args, kwargs, record):
     np.seterr(all="warn", under="ignore")
     with warnings.catch_warnings(record=True) as caught:
@@ -180,6 +198,7 @@ def handle(req):
     if op == "release":
         for hid in req.get("handles", []):
             _objects.pop(hid, None)
+            _inputs_of.pop(hid, None)
         return {"ok": None}
     if op == "import":
         try:
@@ -204,12 +223,22 @@ def handle(req):
             raw_args = req.get("args") or []
             watched = []
             if req.get("report_mutation"):
-                # only arrays sent by the grader; objects behind handles (caches) are the
-                # student's own to modify
+                # arrays sent by the grader, and the arrays a forward pass received that its
+                # cache (a handle argument) may hold; the rest of a cache is the student's own
                 _arrays_in(raw_args, "args", watched)
                 _arrays_in(req.get("kwargs") or {}, "kwargs", watched)
+                for hid in _handles_in(raw_args, []):
+                    for path, a in _inputs_of.get(hid, ()):
+                        watched.append((f"cache:{path}", a, a.copy()))
             args = _resolve(raw_args)
             result = _shape_result(_invoke(fn, args, kwargs, record), keep, select)
+            if req.get("watch_inputs") and type(result) is tuple:
+                received = []
+                _arrays_in(args, "args", received)
+                _arrays_in(kwargs, "kwargs", received)
+                for h in result:
+                    if type(h) is protocol.Handle:
+                        _inputs_of[h.id] = [(path, a) for path, a, _ in received]
             reply = {"ok": result, "warnings": record[:20]}
             if req.get("report_mutation"):
                 reply["mutated"] = [p for p, a, before in watched

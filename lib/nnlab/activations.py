@@ -34,8 +34,8 @@ def relu_forward(x):
     - out: array of the same shape as x.
     - cache: what relu_backward needs.
     """
-    # Hint: np.maximum(0, x) works elementwise; keep x in the cache for the backward pass.
-    raise NotImplementedError("relu_forward is yours to write (lib/nnlab/activations.py). Hint: np.maximum(0, x) works elementwise; keep x in the cache for the backward pass.")
+    # Hint: ReLU keeps the positive entries and sets the others to 0: one elementwise numpy call does it (Python's max does not). Keep x in the cache for the backward pass.
+    raise NotImplementedError("relu_forward is yours to write (nnlab/activations.py). Hint: ReLU keeps the positive entries and sets the others to 0: one elementwise numpy call does it (Python's max does not). Keep x in the cache for the backward pass.")
 
 
 def relu_backward(dout, cache):
@@ -48,8 +48,8 @@ def relu_backward(dout, cache):
     Returns:
     - dx: gradient with respect to x, same shape as x. At x == 0 we use the subgradient 0.
     """
-    # Hint: the gradient passes through where x > 0 and is zero elsewhere (a boolean mask).
-    raise NotImplementedError("relu_backward is yours to write (lib/nnlab/activations.py). Hint: the gradient passes through where x > 0 and is zero elsewhere (a boolean mask).")
+    # Hint: the gradient passes through where the INPUT x was positive and is zero elsewhere: build the mask from the cached x, not from dout.
+    raise NotImplementedError("relu_backward is yours to write (nnlab/activations.py). Hint: the gradient passes through where the INPUT x was positive and is zero elsewhere: build the mask from the cached x, not from dout.")
 
 
 def leaky_relu_forward(x, alpha=0.01):
@@ -63,8 +63,8 @@ def leaky_relu_forward(x, alpha=0.01):
     - out: array of the same shape as x.
     - cache: what leaky_relu_backward needs.
     """
-    # Hint: np.where(x > 0, x, alpha * x); cache both x and alpha.
-    raise NotImplementedError("leaky_relu_forward is yours to write (lib/nnlab/activations.py). Hint: np.where(x > 0, x, alpha * x); cache both x and alpha.")
+    # Hint: positive entries pass unchanged, the others are multiplied by alpha (np.where picks elementwise); the backward pass needs x and alpha.
+    raise NotImplementedError("leaky_relu_forward is yours to write (nnlab/activations.py). Hint: positive entries pass unchanged, the others are multiplied by alpha (np.where picks elementwise); the backward pass needs x and alpha.")
 
 
 def leaky_relu_backward(dout, cache):
@@ -74,7 +74,7 @@ def leaky_relu_backward(dout, cache):
     - dx: same shape as x; the local slope is 1 where x > 0 and alpha elsewhere.
     """
     # Hint: the local derivative is 1 where x > 0 and alpha elsewhere.
-    raise NotImplementedError("leaky_relu_backward is yours to write (lib/nnlab/activations.py). Hint: the local derivative is 1 where x > 0 and alpha elsewhere.")
+    raise NotImplementedError("leaky_relu_backward is yours to write (nnlab/activations.py). Hint: the local derivative is 1 where x > 0 and alpha elsewhere.")
 
 
 def prelu_forward(x, alpha):
@@ -89,7 +89,7 @@ def prelu_forward(x, alpha):
     - cache: what prelu_backward needs.
     """
     # Hint: alpha of shape (D,) broadcasts across the N rows of x; cache x and alpha.
-    raise NotImplementedError("prelu_forward is yours to write (lib/nnlab/activations.py). Hint: alpha of shape (D,) broadcasts across the N rows of x; cache x and alpha.")
+    raise NotImplementedError("prelu_forward is yours to write (nnlab/activations.py). Hint: alpha of shape (D,) broadcasts across the N rows of x; cache x and alpha.")
 
 
 def prelu_backward(dout, cache):
@@ -105,7 +105,7 @@ def prelu_backward(dout, cache):
     """
     # Hint: d out / d alpha is x where x <= 0 and 0 elsewhere.
     # Hint: alpha is shared by all N rows, so dalpha sums over the batch axis (axis=0).
-    raise NotImplementedError("prelu_backward is yours to write (lib/nnlab/activations.py). Hint: d out / d alpha is x where x <= 0 and 0 elsewhere.")
+    raise NotImplementedError("prelu_backward is yours to write (nnlab/activations.py). Hint: d out / d alpha is x where x <= 0 and 0 elsewhere.")
 
 
 # --------------------------------------------------------------------------------------------
@@ -123,9 +123,9 @@ def elu_forward(x, alpha=1.0):
     - out: array of the same shape as x.
     - cache: what elu_backward needs.
     """
-    # Hint: np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0))); np.expm1(z) = exp(z) - 1, accurately.
-    # Hint: Trap: np.where evaluates BOTH branches, so exp of a large positive x would overflow.
-    raise NotImplementedError("elu_forward is yours to write (lib/nnlab/activations.py). Hint: np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0))); np.expm1(z) = exp(z) - 1, accurately.")
+    # Hint: for x <= 0 the output is alpha * (exp(x) - 1); np.expm1(z) computes exp(z) - 1 accurately when z is small.
+    # Hint: Trap: np.where computes BOTH branches for every element before it picks, so exp of a large positive x overflows in the branch you discard: only ever exponentiate non-positive numbers.
+    raise NotImplementedError("elu_forward is yours to write (nnlab/activations.py). Hint: for x <= 0 the output is alpha * (exp(x) - 1); np.expm1(z) computes exp(z) - 1 accurately when z is small.")
 
 
 def elu_backward(dout, cache):
@@ -135,7 +135,7 @@ def elu_backward(dout, cache):
     - dx: same shape as x; the local derivative is 1 where x > 0 and alpha * exp(x) elsewhere.
     """
     # Hint: for x <= 0, alpha * exp(x) equals out + alpha, so no new exponential is needed.
-    raise NotImplementedError("elu_backward is yours to write (lib/nnlab/activations.py). Hint: for x <= 0, alpha * exp(x) equals out + alpha, so no new exponential is needed.")
+    raise NotImplementedError("elu_backward is yours to write (nnlab/activations.py). Hint: for x <= 0, alpha * exp(x) equals out + alpha, so no new exponential is needed.")
 
 
 def selu_forward(x):
@@ -148,8 +148,8 @@ def selu_forward(x):
     - out: array of the same shape as x.
     - cache: what selu_backward needs.
     """
-    # Hint: reuse your elu_forward with alpha=SELU_ALPHA, then scale by SELU_SCALE.
-    raise NotImplementedError("selu_forward is yours to write (lib/nnlab/activations.py). Hint: reuse your elu_forward with alpha=SELU_ALPHA, then scale by SELU_SCALE.")
+    # Hint: SELU is a scaled ELU: reuse your elu_forward with SELU's alpha and multiply its output by SELU's scale; ELU's cache can serve as SELU's.
+    raise NotImplementedError("selu_forward is yours to write (nnlab/activations.py). Hint: SELU is a scaled ELU: reuse your elu_forward with SELU's alpha and multiply its output by SELU's scale; ELU's cache can serve as SELU's.")
 
 
 def selu_backward(dout, cache):
@@ -158,8 +158,8 @@ def selu_backward(dout, cache):
     Returns:
     - dx: same shape as x.
     """
-    # Hint: the chain rule through the scaling: elu_backward(SELU_SCALE * dout, ...).
-    raise NotImplementedError("selu_backward is yours to write (lib/nnlab/activations.py). Hint: the chain rule through the scaling: elu_backward(SELU_SCALE * dout, ...).")
+    # Hint: out = scale * elu(x), so by the chain rule the scale multiplies the upstream gradient on its way into your elu_backward.
+    raise NotImplementedError("selu_backward is yours to write (nnlab/activations.py). Hint: out = scale * elu(x), so by the chain rule the scale multiplies the upstream gradient on its way into your elu_backward.")
 
 
 # --------------------------------------------------------------------------------------------
@@ -179,8 +179,8 @@ def gelu_forward(x):
     - out: array of the same shape as x.
     - cache: what gelu_backward needs.
     """
-    # Hint: Phi = 0.5 * (1 + erf(x / np.sqrt(2))); cache x and Phi for the backward pass.
-    raise NotImplementedError("gelu_forward is yours to write (lib/nnlab/activations.py). Hint: Phi = 0.5 * (1 + erf(x / np.sqrt(2))); cache x and Phi for the backward pass.")
+    # Hint: build Phi from the docstring's formula with erf (numpy has none); out is x times Phi, and the backward pass needs both x and Phi.
+    raise NotImplementedError("gelu_forward is yours to write (nnlab/activations.py). Hint: build Phi from the docstring's formula with erf (numpy has none); out is x times Phi, and the backward pass needs both x and Phi.")
 
 
 def gelu_backward(dout, cache):
@@ -189,8 +189,8 @@ def gelu_backward(dout, cache):
     Returns:
     - dx: same shape as x; d/dx [x * Phi(x)] = Phi(x) + x * phi(x), with phi the normal pdf.
     """
-    # Hint: product rule; the normal pdf is phi(x) = exp(-x**2 / 2) / sqrt(2 * pi).
-    raise NotImplementedError("gelu_backward is yours to write (lib/nnlab/activations.py). Hint: product rule; the normal pdf is phi(x) = exp(-x**2 / 2) / sqrt(2 * pi).")
+    # Hint: product rule on x times Phi(x); the derivative of Phi is the standard normal density, e^(-x²/2) / √(2π).
+    raise NotImplementedError("gelu_backward is yours to write (nnlab/activations.py). Hint: product rule on x times Phi(x); the derivative of Phi is the standard normal density, e^(-x²/2) / √(2π).")
 
 
 # --------------------------------------------------------------------------------------------
@@ -207,10 +207,10 @@ def sigmoid_forward(x):
     - out: array of the same shape as x, values in [0, 1].
     - cache: what sigmoid_backward needs.
     """
-    # Hint: with z = np.exp(-np.abs(x)), sigmoid is 1 / (1 + z) for x >= 0 and z / (1 + z) for x < 0.
-    # Hint: Trap: np.exp(-x) overflows (RuntimeWarning) for x below about -710; z never exceeds 1.
+    # Hint: sigmoid has two equal forms, 1 / (1 + e^-x) and e^x / (1 + e^x): use each where its exponent is never positive (the sign of x decides).
+    # Hint: Trap: np.exp(-x) overflows (a RuntimeWarning) for x below about -710, even in a branch np.where then discards.
     # Hint: The backward pass needs only the output: cache out.
-    raise NotImplementedError("sigmoid_forward is yours to write (lib/nnlab/activations.py). Hint: with z = np.exp(-np.abs(x)), sigmoid is 1 / (1 + z) for x >= 0 and z / (1 + z) for x < 0.")
+    raise NotImplementedError("sigmoid_forward is yours to write (nnlab/activations.py). Hint: sigmoid has two equal forms, 1 / (1 + e^-x) and e^x / (1 + e^x): use each where its exponent is never positive (the sign of x decides).")
 
 
 def sigmoid_backward(dout, cache):
@@ -220,7 +220,7 @@ def sigmoid_backward(dout, cache):
     - dx: same shape as x; the local derivative is out * (1 - out).
     """
     # Hint: sigma'(x) = sigma(x) * (1 - sigma(x)), from the cached output.
-    raise NotImplementedError("sigmoid_backward is yours to write (lib/nnlab/activations.py). Hint: sigma'(x) = sigma(x) * (1 - sigma(x)), from the cached output.")
+    raise NotImplementedError("sigmoid_backward is yours to write (nnlab/activations.py). Hint: sigma'(x) = sigma(x) * (1 - sigma(x)), from the cached output.")
 
 
 def tanh_forward(x):
@@ -230,8 +230,8 @@ def tanh_forward(x):
     - out: array of the same shape as x, values in [-1, 1].
     - cache: what tanh_backward needs.
     """
-    # Hint: np.tanh is stable for any x; cache the output, the backward pass needs only it.
-    raise NotImplementedError("tanh_forward is yours to write (lib/nnlab/activations.py). Hint: np.tanh is stable for any x; cache the output, the backward pass needs only it.")
+    # Hint: numpy's tanh is stable for every x; cache the output: the backward pass needs only it.
+    raise NotImplementedError("tanh_forward is yours to write (nnlab/activations.py). Hint: numpy's tanh is stable for every x; cache the output: the backward pass needs only it.")
 
 
 def tanh_backward(dout, cache):
@@ -241,7 +241,7 @@ def tanh_backward(dout, cache):
     - dx: same shape as x; the local derivative is 1 - out**2.
     """
     # Hint: tanh'(x) = 1 - tanh(x)**2, from the cached output.
-    raise NotImplementedError("tanh_backward is yours to write (lib/nnlab/activations.py). Hint: tanh'(x) = 1 - tanh(x)**2, from the cached output.")
+    raise NotImplementedError("tanh_backward is yours to write (nnlab/activations.py). Hint: tanh'(x) = 1 - tanh(x)**2, from the cached output.")
 
 
 def swish_forward(x, beta=1.0):
@@ -255,8 +255,8 @@ def swish_forward(x, beta=1.0):
     - out: array of the same shape as x.
     - cache: what swish_backward needs.
     """
-    # Hint: reuse your (stable) sigmoid_forward on beta * x; cache x, that sigmoid and beta.
-    raise NotImplementedError("swish_forward is yours to write (lib/nnlab/activations.py). Hint: reuse your (stable) sigmoid_forward on beta * x; cache x, that sigmoid and beta.")
+    # Hint: swish is x times the sigmoid of beta times x: reuse your stable sigmoid_forward rather than a new np.exp; the backward pass needs x, that sigmoid and beta.
+    raise NotImplementedError("swish_forward is yours to write (nnlab/activations.py). Hint: swish is x times the sigmoid of beta times x: reuse your stable sigmoid_forward rather than a new np.exp; the backward pass needs x, that sigmoid and beta.")
 
 
 def swish_backward(dout, cache):
@@ -265,8 +265,8 @@ def swish_backward(dout, cache):
     Returns:
     - dx: same shape as x.
     """
-    # Hint: product rule: d/dx [x * s(beta x)] = s + x * beta * s * (1 - s).
-    raise NotImplementedError("swish_backward is yours to write (lib/nnlab/activations.py). Hint: product rule: d/dx [x * s(beta x)] = s + x * beta * s * (1 - s).")
+    # Hint: product rule on x times s(beta x), with the chain rule through beta x for the sigmoid factor (s' = s (1 - s)); then multiply by dout.
+    raise NotImplementedError("swish_backward is yours to write (nnlab/activations.py). Hint: product rule on x times s(beta x), with the chain rule through beta x for the sigmoid factor (s' = s (1 - s)); then multiply by dout.")
 
 
 # --------------------------------------------------------------------------------------------
@@ -287,9 +287,9 @@ def maxout_forward(x, w, b):
     - out: array of shape (N, M).
     - cache: what maxout_backward needs.
     """
-    # Hint: all k pieces at once: z = np.einsum('nd,dkm->nkm', x, w) + b has shape (N, k, M).
-    # Hint: out is the max of z over axis 1; cache which piece won (np.argmax), x and w.
-    raise NotImplementedError("maxout_forward is yours to write (lib/nnlab/activations.py). Hint: all k pieces at once: z = np.einsum('nd,dkm->nkm', x, w) + b has shape (N, k, M).")
+    # Hint: compute all k pieces at once as one (N, k, M) array: np.einsum with the index letters of x, w and the result (or a matmul and a reshape); b broadcasts.
+    # Hint: out is the largest piece for every (n, m); the backward pass needs which piece won (np.argmax), x and w.
+    raise NotImplementedError("maxout_forward is yours to write (nnlab/activations.py). Hint: compute all k pieces at once as one (N, k, M) array: np.einsum with the index letters of x, w and the result (or a matmul and a reshape); b broadcasts.")
 
 
 def maxout_backward(dout, cache):
@@ -306,7 +306,7 @@ def maxout_backward(dout, cache):
     """
     # Hint: only the winning piece of each (n, m) gets the gradient; the others get zero.
     # Hint: Scatter dout into zeros dz of shape (N, k, M) (np.put_along_axis), then backprop z = x w + b.
-    raise NotImplementedError("maxout_backward is yours to write (lib/nnlab/activations.py). Hint: only the winning piece of each (n, m) gets the gradient; the others get zero.")
+    raise NotImplementedError("maxout_backward is yours to write (nnlab/activations.py). Hint: only the winning piece of each (n, m) gets the gradient; the others get zero.")
 
 
 #: Activations that take only x (their other parameters keep their defaults), by name:

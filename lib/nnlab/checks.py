@@ -12,12 +12,18 @@ time) and compares
 * backward outputs with centred numerical gradients of YOUR OWN forward function
   (``nnlab.gradient_check``), so a backward pass is judged against the forward pass you wrote.
 
-The relative error of every comparison is shown. The grade itself comes from hidden checks run by
-the course staff, on other inputs: passing these open checks is necessary, not sufficient.
+The relative error of every comparison is shown, and a failed one names the mistake where it is
+recognised ("db is off by a factor N=3 ...: averaged over the batch"): ``nnlab.diagnosis`` with
+the named mistakes of ``nnlab.mistakes``, the same engine and words as the course's grader.
+The grade itself comes from hidden checks run by the course staff, on other inputs: passing
+these open checks is necessary, not sufficient.
 
 Nothing here raises while checking: a ``NotImplementedError``, any other exception, a NaN or a numpy
-warning in your code becomes a row of the table with a hint. ``raise_if_failed()`` turns a failed
-result into a short ``AssertionError`` (the notebook's grade cells use it).
+warning in your code becomes a row of the table with a hint, and the table ends in one line that
+says what to do next. The notebook's check cells call ``raise_if_failed()``: in your notebook it
+shows the table and never raises, so Run All reaches the end however much is still unwritten;
+when nbgrader runs the notebook (Validate, autograde) and outside a notebook (a script, pytest)
+a failed check raises a one-line ``AssertionError``, so Validate lists what still fails.
 """
 from __future__ import annotations
 
@@ -33,7 +39,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .grading_mode import is_grading
+from . import mistakes as _mistakes
+from .diagnosis import compare as _diagnosis_compare
+from .grading_mode import is_grading, is_nbgrader_run
+from .numpy_compat import explain_removed_api
 
 __all__ = ["check", "check_lab", "CheckResult", "CheckTable", "Row", "LAB_FUNCTIONS"]
 
@@ -84,9 +93,12 @@ class Row:
         return f"{self.rel_error:.1e}"
 
 
-_CSS = ("<style>.nnlab-checks td,.nnlab-checks th{padding:2px 10px;text-align:left;}"
+# JupyterLab right-aligns table cells with a more specific rule: ours must win.
+_CSS = ("<style>table.nnlab-checks td,table.nnlab-checks th{padding:2px 10px;"
+        "text-align:left !important;}"
         ".nnlab-checks .ok{color:#1a7f37;font-weight:bold}.nnlab-checks .bad{color:#cf222e;"
-        "font-weight:bold}</style>")
+        "font-weight:bold}.nnlab-summary.ok{color:#1a7f37;font-weight:bold}"
+        ".nnlab-summary.bad{color:#cf222e;font-weight:bold}</style>")
 
 
 def _rows_text(rows, summary):
@@ -105,7 +117,7 @@ def _rows_text(rows, summary):
     return "\n".join(lines)
 
 
-def _rows_html(rows, summary):
+def _rows_html(rows, summary, passed=None):
     out = [_CSS, '<table class="nnlab-checks"><thead><tr><th>function</th><th>check</th>'
            "<th>relative error</th><th>verdict</th><th>hint</th></tr></thead><tbody>"]
     for r in rows:
@@ -113,7 +125,9 @@ def _rows_html(rows, summary):
         out.append(f"<tr><td><code>{html.escape(r.function)}</code></td>"
                    f"<td>{html.escape(r.check)}</td><td>{html.escape(r.error_text())}</td>"
                    f"<td>{verdict}</td><td>{html.escape(r.hint)}</td></tr>")
-    out.append(f"</tbody></table><p>{html.escape(summary)}</p>")
+    mark = "" if passed is None else (' class="nnlab-summary ok"' if passed
+                                      else ' class="nnlab-summary bad"')
+    out.append(f"</tbody></table><p{mark}>{html.escape(summary)}</p>")
     return "".join(out)
 
 
@@ -127,7 +141,7 @@ class _Rendered:
         return _rows_text(self.rows, self.summary())
 
     def _repr_html_(self):
-        return _rows_html(self.rows, self.summary())
+        return _rows_html(self.rows, self.summary(), getattr(self, "passed", None))
 
     def _repr_pretty_(self, p, cycle):
         p.text(str(self))
@@ -148,29 +162,50 @@ class CheckResult(_Rendered):
         return sum(r.passed for r in self.rows)
 
     def summary(self) -> str:
+        """One line saying where this function stands and what to do next."""
+        n = len(self.rows)
         if self.passed:
-            return f"{self.function}: all {len(self.rows)} checks pass."
-        return f"{self.function}: {self.n_passed} of {len(self.rows)} checks pass."
+            return (f"{self.function}: the check passes." if n == 1
+                    else f"{self.function}: all {n} checks pass.")
+        bad = [r for r in self.rows if not r.passed]
+        if any(r.check == "graded" for r in bad):
+            return f"{self.function}: {bad[0].hint}"
+        if self.n_passed == 0 and all("not written yet" in r.hint for r in bad):
+            hint = bad[0].hint      # "relu_forward not written yet — open ..." or "needs ..."
+            if hint.startswith(self.function + " "):
+                hint = hint[len(self.function) + 1:]
+            return f"{self.function}: {hint}"
+        first = bad[0]
+        hint = first.hint or "does not match"
+        if hint.startswith(self.function + ": "):     # "softmax_loss: numpy warned ..."
+            hint = hint[len(self.function) + 2:]
+        line = f"{self.function}: {self.n_passed} of {n} checks pass — {first.check}: {hint}"
+        if len(bad) > 1:
+            line += f" (and {len(bad) - 1} more failing check{'s' if len(bad) > 2 else ''})"
+        return line
 
     def failure_message(self) -> str:
-        bad = [r for r in self.rows if not r.passed]
-        if not bad:
-            return ""
-        first = bad[0]
-        msg = f"{self.function}: {first.check} — {first.hint or 'does not match'}"
-        if len(bad) > 1:
-            msg += f" (and {len(bad) - 1} more failing check{'s' if len(bad) > 2 else ''})"
-        return msg
+        """The summary line of a failed result ('' when every check passes)."""
+        return "" if self.passed else self.summary()
 
     def raise_if_failed(self):
-        """Raise a short ``AssertionError`` when a check fails; return ``self`` when all pass.
-
-        In a notebook the table is shown either way.
+        """What a notebook's check cell calls: return ``self`` (shown as the table) when every
+        check passes; when one fails, either show the table and return (in your notebook) or
+        raise an ``AssertionError`` holding the summary line (see ``_failures_raise``).
         """
-        if self.passed:
+        if not _failures_raise():           # a student's notebook: show, never stop Run All
             return self
-        _display_if_notebook(self)
-        raise AssertionError(self.failure_message()) from None
+        if not self.passed:
+            _display_if_notebook(self)
+            raise AssertionError(self.failure_message()) from None
+        if _in_notebook_kernel():           # nbgrader reads a cell's result as a partial grade:
+            _display_if_notebook(self)      # show the table as a display, and return nothing
+            return None
+        return self
+
+    # IPython looks for _repr_pretty_ only after a class's own __repr__: say it here, so that
+    # a notebook's plain-text output (and IPython in a terminal) shows the table
+    _repr_pretty_ = _Rendered._repr_pretty_
 
     def __repr__(self):
         return f"<CheckResult {self.function}: {self.n_passed}/{len(self.rows)} pass>"
@@ -207,7 +242,13 @@ class CheckTable(_Rendered):
                 f"their checks.")
 
     def raise_if_failed(self):
+        """As ``CheckResult.raise_if_failed``, for a whole lab."""
+        if not _failures_raise():
+            return self
         if self.passed:
+            if _in_notebook_kernel():
+                _display_if_notebook(self)
+                return None
             return self
         _display_if_notebook(self)
         failing = [res.function for res in self.results if not res.passed]
@@ -220,17 +261,42 @@ class CheckTable(_Rendered):
                 return res
         raise KeyError(name)
 
+    _repr_pretty_ = _Rendered._repr_pretty_
+
     def __repr__(self):
         return f"<CheckTable {self.lab}: {self.n_checks_passed}/{self.n_checks} checks pass>"
 
 
-def _display_if_notebook(obj):
+def _in_notebook_kernel() -> bool:
+    """True when this code runs in a Jupyter kernel (a notebook), not a script or a terminal."""
     try:
         from IPython import get_ipython
         ip = get_ipython()
-        if ip is not None and getattr(ip, "kernel", None) is not None:
-            from IPython.display import display
-            display(obj)
+        return ip is not None and getattr(ip, "kernel", None) is not None
+    except Exception:   # no IPython, or an odd shell: not a notebook
+        return False
+
+
+def _failures_raise() -> bool:
+    """Whether ``raise_if_failed`` raises on a failed check.
+
+    * In a student's notebook: no. The cell shows the table and its one-line summary, and Run All
+      goes on to the end however many functions are still unwritten.
+    * Under ``nnlab autograde`` (``NNLAB_GRADING=1``) and while nbgrader runs the notebook
+      (Validate, autograde): yes. A grade cell must fail there, so that Validate lists the
+      functions that still fail and autograde records them (the trusted grader's scores then
+      replace the ones nbgrader records, see autograder/course.py).
+    * Outside a notebook (a script, pytest): yes, so a failure stops the script.
+    """
+    return is_grading() or is_nbgrader_run() or not _in_notebook_kernel()
+
+
+def _display_if_notebook(obj):
+    if not _in_notebook_kernel():
+        return
+    try:
+        from IPython.display import display
+        display(obj)
     except Exception:   # never let the display get in the way of the message
         pass
 
@@ -248,6 +314,9 @@ class _Problem(Exception):
 
 
 def _short(path) -> str:
+    """A module's path as the student should read it: relative to the working directory when the
+    file is below it (next to the notebook that is ``nnlab/activations.py``), else
+    ``nnlab/<file>``, the path inside the student's lab folder."""
     p = Path(path)
     try:
         rel = os.path.relpath(p)
@@ -255,8 +324,7 @@ def _short(path) -> str:
             return rel
     except ValueError:
         pass
-    parts = p.parts
-    return "/".join(parts[-3:] if len(parts) >= 3 and parts[-3] == "lib" else parts[-2:])
+    return "/".join(p.parts[-2:])
 
 
 def _exception_hint(exc, where, module_file=None):
@@ -280,6 +348,9 @@ def _exception_hint(exc, where, module_file=None):
             loc = f" (line {f.lineno} of {Path(f.filename).name})"
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
     text = (text[:120] + "…") if len(text) > 120 else text
+    removed = explain_removed_api(type(exc).__name__, str(exc))
+    if removed:   # code that was right for an older numpy: say so, not a generic hint
+        return f"{where} raised {type(exc).__name__}{loc}: {removed}"
     return f"{where} raised {type(exc).__name__}{': ' + text if text else ''}{loc}"
 
 
@@ -319,9 +390,86 @@ def _call(env, module, name, *args, **kwargs):
             raise _Problem(_exception_hint(exc, name, file)) from None
     numeric = [w for w in caught if issubclass(w.category, (RuntimeWarning, FloatingPointError))]
     if numeric:
-        raise _Problem(f"{name}: numpy warned '{str(numeric[0].message)}' — avoid overflow/"
-                       "division by zero (np.where evaluates both branches)")
+        raise _Problem(_warning_hint(name, numeric))
     return result
+
+
+#: Functions whose exp must only ever see non-positive numbers, and how to get there.
+_EXP_ADVICE = {
+    "sigmoid": "exponentiate only non-positive numbers: write sigmoid one way for x >= 0 and "
+               "another for x < 0, so that exp never sees a large positive number",
+    "swish": "build swish on your stable sigmoid_forward, whose exp only sees non-positive "
+             "numbers, instead of a fresh np.exp",
+    "elu": "exp is only needed where x <= 0, so exponentiate np.minimum(x, 0), which can never "
+           "overflow",
+    "gelu": "exponentiate only non-positive numbers (exp(-x**2 / 2) can never overflow)",
+    "tanh": "np.tanh is stable for every x; if you build tanh from exp, exponentiate only "
+            "non-positive numbers",
+}
+_EXP_ADVICE["selu"] = _EXP_ADVICE["elu"]
+_ROW_MAX_ADVICE = ("subtract each row's maximum score before np.exp: the softmax does not "
+                   "change, and exp then never sees a positive number")
+_LOG_ZERO_ADVICE = ("log of a probability that underflowed to 0: compute log-softmax as "
+                    "shifted - log(sum(exp(shifted))), never log of a probability")
+_WHERE_ADVICE = ("np.where(condition, a, b) computes BOTH a and b for every element and only "
+                 "then picks, so {what} in the branch your code throws away: make that branch "
+                 "safe for every x (clip what goes into it, e.g. np.minimum(x, 0))")
+
+
+def _inside_where_branch(filename, lineno) -> bool:
+    """True when line ``lineno`` of ``filename`` lies in the second or third argument of a
+    ``where(...)`` call (np.where evaluates both of them for every element)."""
+    import ast
+    import linecache
+
+    linecache.checkcache(filename)          # the student may have edited the file since
+    source = "".join(linecache.getlines(filename))
+    if not source:
+        return False
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return False
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call) or len(node.args) != 3:
+            continue
+        func = node.func
+        called = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+        if called == "where" and any(a.lineno <= lineno <= a.end_lineno for a in node.args[1:]):
+            return True
+    return False
+
+
+def _warning_hint(name, caught) -> str:
+    """The hint for a numpy RuntimeWarning raised while ``name`` ran (``caught``: the records).
+
+    Says where it happened and what to do about it for this particular function: subtract the
+    row max (softmax, svm), exponentiate only non-positive numbers (sigmoid, swish, ELU, SELU,
+    GELU, tanh), and mentions np.where only when the warning came from one of its branches.
+    """
+    first = next((w for w in caught if "overflow" in str(w.message)), caught[0])
+    message = str(first.message)
+    numpy_dir = str(Path(np.__file__).parent)
+    in_student_code = bool(first.filename) and not first.filename.startswith(numpy_dir) \
+        and Path(first.filename).name != "checks.py"
+    loc = f" (line {first.lineno} of {Path(first.filename).name})" if in_student_code else ""
+    said = f"{name}: numpy warned '{message}'{loc} — "
+    family = name.rsplit("_", 1)[0] if name.endswith(("_forward", "_backward")) else name
+    if in_student_code and _inside_where_branch(first.filename, first.lineno):
+        what = "exp overflows" if "overflow" in message else "it warns"
+        return said + _WHERE_ADVICE.format(what=what)
+    if name in ("softmax_loss", "svm_loss"):
+        if "divide by zero" in message and "log" in message:
+            return said + _LOG_ZERO_ADVICE
+        if "overflow" in message or "invalid" in message:
+            return said + _ROW_MAX_ADVICE
+    if family in _EXP_ADVICE and "overflow" in message:
+        return said + _EXP_ADVICE[family]
+    if "overflow" in message:
+        return said + "a number grew past float64's range (about 1e308): exp of a large number?"
+    if "divide by zero" in message:
+        return said + "a division by zero (or log of 0): which denominator can be 0 here?"
+    return said + "look for an overflow or a division by zero"
 
 
 def _as_array(value, what):
@@ -354,25 +502,36 @@ def _rel_error(got, want):
     return float(np.max(err)) if err.size else 0.0
 
 
-def _diagnose(got, want):
-    """A guess at a common mistake, or ''."""
-    with np.errstate(all="ignore"):
-        if want.size and np.allclose(got, -want, rtol=1e-6, atol=1e-10) and np.any(want):
-            return "sign flipped"
-        mask = np.abs(want) > 1e-6
-        if mask.sum() >= 2 and np.all(np.abs(got[~mask]) < 1e-6):
-            ratio = got[mask] / want[mask]
-            r = float(np.median(ratio))
-            if np.all(np.isfinite(ratio)) and np.allclose(ratio, r, rtol=1e-4) and \
-                    abs(r - 1) > 1e-3 and r != 0:
-                return f"off by a factor of {r:.4g}"
-        if np.any(want) and not np.any(got):
-            return "all zeros"
-    return ""
+def _diagnose(got, want, what="the output", hints=(), constants=None, x=None):
+    """The shared diagnosis engine's name for the difference (``nnlab.diagnosis``: the same
+    words as the course's grader), or '' when it sees no pattern in it.
+
+    hints: named mistakes from ``nnlab.mistakes.hints(..., student=True)``; constants: sizes
+    such as N, to name a factor; x: the input, to say where the wrong entries are.
+    """
+    xm = x if x is not None and np.shape(x) == np.shape(want) else None
+    try:
+        msg = _diagnosis_compare(got, want, name=what, rtol=0.0, constants=constants, x=xm,
+                                 hints=hints, summary=False, fallback=False)
+    except Exception:  # noqa: BLE001 — a diagnosis must never hide the verdict
+        return ""
+    return msg or ""
 
 
-def _compare(got, want, what, reference_shape_of=None, tol=FORWARD_TOL, formula_hint=""):
-    """Compare two arrays; return rel error or raise _Problem with a hint."""
+def _named(function, output, want, inputs, kwargs=None):
+    """The named mistakes of ``output`` of ``function`` on these inputs (student wording)."""
+    try:
+        return _mistakes.hints(function, output, want, student=True, **inputs, **(kwargs or {}))
+    except Exception:  # noqa: BLE001
+        return []
+
+
+def _compare(got, want, what, reference_shape_of=None, tol=FORWARD_TOL, formula_hint="",
+             hints=(), constants=None, x=None):
+    """Compare two arrays; return rel error or raise _Problem with a hint.
+
+    hints, constants, x: what the diagnosis engine needs to name a mistake (see _diagnose).
+    """
     got = _as_array(got, what)
     if got.shape != want.shape:
         if reference_shape_of:
@@ -386,14 +545,20 @@ def _compare(got, want, what, reference_shape_of=None, tol=FORWARD_TOL, formula_
             hint = f"{what} has shape {got.shape}, expected {want.shape}"
             if got.shape == want.shape[::-1] and got.ndim == 2:
                 hint += ": transposed?"
+        named = _diagnose(got, want, what, hints, constants) if hints else ""
+        if named and f"{what} is " in named:
+            hint = f"{hint.split(':')[0]}: {named.split(': ', 1)[-1]}"
         raise _Problem(hint)
     if not np.all(np.isfinite(got)):
-        raise _Problem(f"{what} contains NaN or inf")
+        named = _diagnose(got, want, what, hints, constants) if hints else ""
+        raise _Problem(named if named and "contains" in named else f"{what} contains NaN or inf")
     err = _rel_error(got, want)
     if err > tol:
-        guess = _diagnose(got, want)
-        hint = f"rel error {err:.0e}" + (f" ({guess})" if guess else "") + \
-            (": " + formula_hint if formula_hint else "")
+        guess = _diagnose(got, want, what, hints, constants, x)
+        if guess:
+            hint = f"rel error {err:.0e}: {guess}"
+        else:
+            hint = f"rel error {err:.0e}" + (": " + formula_hint if formula_hint else "")
         raise _Problem(hint, rel_error=err)
     return err
 
@@ -472,8 +637,12 @@ def _forward_row(env, function, label, module, args, kwargs=None, index=0, what=
             env.record[f"{function}/{label}"] = {"shape": list(value.shape),
                                                  "values": _round(value)}
             return 0.0
-        return _compare(value, _expected(env, function, label), what, tol=FORWARD_TOL,
-                        formula_hint=hint or "compare with the formula in the notebook")
+        want = _expected(env, function, label)
+        inputs = dict(zip(_mistakes.argument_names(function), args))
+        return _compare(value, want, what, tol=FORWARD_TOL,
+                        formula_hint=hint or "compare with the formula in the notebook",
+                        hints=_named(function, what, want, inputs, kwargs),
+                        constants=_mistakes.sizes(function, **inputs), x=inputs.get("x"))
     return _row(function, label, run)
 
 
@@ -512,7 +681,10 @@ def _gradient_rows(env, function, forward, module, inputs, wrt, dout, kwargs=Non
             num = _numerical(env, f, inputs[name], dout)
             return _compare(g, num, f"d{name}", reference_shape_of=(name, None),
                             tol=GRADIENT_TOL,
-                            formula_hint="revisit the chain rule (local gradient × dout)")
+                            formula_hint="revisit the chain rule (local gradient × dout)",
+                            hints=_named(function, f"d{name}", num, {**inputs, "dout": dout},
+                                         kwargs),
+                            constants=_mistakes.sizes(function, **inputs), x=inputs.get("x"))
         rows.append(_row(function, lab, run))
     return rows
 
@@ -528,7 +700,9 @@ def _loss_rows(env, function, module, x, y, label_suffix=""):
         num = _numerical(env, lambda z: _unpack(_call(env, module, function, z, y), function,
                                                 ("loss", "dx"))[0], x, None)
         return _compare(dx, num, "dx", reference_shape_of=("x", None), tol=GRADIENT_TOL,
-                        formula_hint="did you average over N?")
+                        formula_hint="did you average over N?",
+                        hints=_named(function, "dx", num, {"x": x, "y": y}),
+                        constants={"N": x.shape[0]})
     rows.append(_row(function, "dx" + label_suffix, run))
     return rows
 
@@ -608,6 +782,17 @@ def _scores(name, scale=1.0):
     raise RuntimeError("could not draw scores away from the hinge")
 
 
+def _confidently_wrong_scores():
+    """Scores of a network that is sure and wrong: in three of five examples a wrong class
+    leads the correct one by several hundred (its probability is below 1e-300)."""
+    rng = _rng("softmax_loss/confident")
+    x = rng.standard_normal((5, 4))
+    y = rng.integers(0, 4, size=5)
+    for i, lead in zip(range(3), (800.0, 950.0, 1200.0)):
+        x[i, (y[i] + 1 + i) % 4] += lead
+    return x, y
+
+
 # --------------------------------------------------------------------------------------------
 # the checks of each function
 # --------------------------------------------------------------------------------------------
@@ -679,6 +864,10 @@ def _check(env, name):
             rows.append(_forward_row(env, name, "loss, scores ~1e3", "losses", (big_x, y),
                                      index=0, what="loss",
                                      hint="subtract the row maximum before exp"))
+            rows.append(_forward_row(env, name, "loss, confident and wrong", "losses",
+                                     _confidently_wrong_scores(), index=0, what="loss",
+                                     hint="a probability of almost 0 must still give a finite "
+                                          "loss: take its log analytically"))
         return rows
     act, _, kind = name.rpartition("_")
     if act in _ELEMENTWISE and kind == "forward":

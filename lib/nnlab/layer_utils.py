@@ -19,7 +19,7 @@ def affine_relu_forward(x, w, b):
     - cache: what affine_relu_backward needs.
     """
     # Hint: call your affine_forward then relu_forward; the cache is the pair of their caches.
-    raise NotImplementedError("affine_relu_forward is yours to write (lib/nnlab/layer_utils.py). Hint: call your affine_forward then relu_forward; the cache is the pair of their caches.")
+    raise NotImplementedError("affine_relu_forward is yours to write (nnlab/layer_utils.py). Hint: call your affine_forward then relu_forward; the cache is the pair of their caches.")
 
 
 def affine_relu_backward(dout, cache):
@@ -33,7 +33,7 @@ def affine_relu_backward(dout, cache):
     - dx: shape of x; dw: shape (D, M); db: shape (M,).
     """
     # Hint: the reverse order of the forward pass: relu_backward first, then affine_backward.
-    raise NotImplementedError("affine_relu_backward is yours to write (lib/nnlab/layer_utils.py). Hint: the reverse order of the forward pass: relu_backward first, then affine_backward.")
+    raise NotImplementedError("affine_relu_backward is yours to write (nnlab/layer_utils.py). Hint: the reverse order of the forward pass: relu_backward first, then affine_backward.")
 
 
 def _lookup(activation):

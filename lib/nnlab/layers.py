@@ -47,9 +47,9 @@ def affine_forward(x, w, b):
     - out: array of shape (N, M).
     - cache: what affine_backward needs.
     """
-    # Hint: x.reshape(x.shape[0], -1) gives the (N, D) matrix; b broadcasts over the N rows.
+    # Hint: flatten each example into one row, an (N, D) matrix (reshape infers D from a -1); b broadcasts over the N rows.
     # Hint: cache the ORIGINAL x (not the reshaped one) together with w and b.
-    raise NotImplementedError("affine_forward is yours to write (lib/nnlab/layers.py). Hint: x.reshape(x.shape[0], -1) gives the (N, D) matrix; b broadcasts over the N rows.")
+    raise NotImplementedError("affine_forward is yours to write (nnlab/layers.py). Hint: flatten each example into one row, an (N, D) matrix (reshape infers D from a -1); b broadcasts over the N rows.")
 
 
 def affine_backward(dout, cache):
@@ -64,6 +64,6 @@ def affine_backward(dout, cache):
     - dw: gradient with respect to w, shape (D, M).
     - db: gradient with respect to b, shape (M,).
     """
-    # Hint: check shapes: dx = dout @ w.T is (N, D), reshape it back to x.shape; dw = x2d.T @ dout.
+    # Hint: let the shapes guide you: dx must be (N, D) before you reshape it back to x.shape, and dw must be (D, M) like w; each is one matrix product of dout with a transpose.
     # Hint: b was added to every row, so db sums dout over the batch axis.
-    raise NotImplementedError("affine_backward is yours to write (lib/nnlab/layers.py). Hint: check shapes: dx = dout @ w.T is (N, D), reshape it back to x.shape; dw = x2d.T @ dout.")
+    raise NotImplementedError("affine_backward is yours to write (nnlab/layers.py). Hint: let the shapes guide you: dx must be (N, D) before you reshape it back to x.shape, and dw must be (D, M) like w; each is one matrix product of dout with a transpose.")

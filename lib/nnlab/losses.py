@@ -20,9 +20,9 @@ def softmax_loss(x, y):
     - dx: gradient of the loss with respect to x, shape (N, C).
     """
     # Hint: subtract each row's max first (softmax is unchanged): exp of scores near 1e3 overflows.
-    # Hint: Then log_probs = shifted - log(sum(exp(shifted))) per row, never log of a tiny prob.
-    # Hint: dx = (probs - one_hot(y)) / N; pick the correct class with x[np.arange(N), y].
-    raise NotImplementedError("softmax_loss is yours to write (lib/nnlab/losses.py). Hint: subtract each row's max first (softmax is unchanged): exp of scores near 1e3 overflows.")
+    # Hint: Then take the log-probabilities straight from the shifted scores (log-softmax), never as log of a probability that may have underflowed to 0.
+    # Hint: dx is (probabilities - one-hot of y) / N; pair an array of row numbers with y to index each row's correct class.
+    raise NotImplementedError("softmax_loss is yours to write (nnlab/losses.py). Hint: subtract each row's max first (softmax is unchanged): exp of scores near 1e3 overflows.")
 
 
 def svm_loss(x, y):
@@ -38,7 +38,7 @@ def svm_loss(x, y):
     - loss: float.
     - dx: gradient of the loss with respect to x, shape (N, C).
     """
-    # Hint: margins = np.maximum(0, x - correct[:, None] + 1); zero the correct class (it adds 1 each).
+    # Hint: the margin of class j is max(0, s_j - s_y + 1) with s_y the correct-class score (an (N, 1) column broadcasts); zero the correct class, whose margin is always 1.
     # Hint: Divide by N, in the loss AND in dx.
     # Hint: dx is 1 where a margin is positive; the correct class gets minus their count.
-    raise NotImplementedError("svm_loss is yours to write (lib/nnlab/losses.py). Hint: margins = np.maximum(0, x - correct[:, None] + 1); zero the correct class (it adds 1 each).")
+    raise NotImplementedError("svm_loss is yours to write (nnlab/losses.py). Hint: the margin of class j is max(0, s_j - s_y + 1) with s_y the correct-class score (an (N, 1) column broadcasts); zero the correct class, whose margin is always 1.")

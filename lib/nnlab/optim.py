@@ -43,8 +43,8 @@ def sgd_momentum(w, dw, config=None):
     v = config.get("velocity")
     if v is None:
         v = np.zeros_like(w)
-    # Hint: two lines of math from the docstring; store the new velocity in config['velocity'].
-    raise NotImplementedError("sgd_momentum is yours to write (lib/nnlab/optim.py). Hint: two lines of math from the docstring; store the new velocity in config['velocity'].")
+    # Hint: two lines of math from the docstring; keep the new velocity in config for the next call.
+    raise NotImplementedError("sgd_momentum is yours to write (nnlab/optim.py). Hint: two lines of math from the docstring; keep the new velocity in config for the next call.")
 
 
 def rmsprop(w, dw, config=None):
@@ -68,8 +68,8 @@ def rmsprop(w, dw, config=None):
     if cache is None:
         cache = np.zeros_like(w)
     # Hint: epsilon goes outside the square root: np.sqrt(cache) + epsilon.
-    # Hint: store the new cache in config['cache'].
-    raise NotImplementedError("rmsprop is yours to write (lib/nnlab/optim.py). Hint: epsilon goes outside the square root: np.sqrt(cache) + epsilon.")
+    # Hint: keep the new cache in config for the next call.
+    raise NotImplementedError("rmsprop is yours to write (nnlab/optim.py). Hint: epsilon goes outside the square root: np.sqrt(cache) + epsilon.")
 
 
 def adam(w, dw, config=None):
@@ -102,5 +102,5 @@ def adam(w, dw, config=None):
         v = np.zeros_like(w)
     # Hint: increment t BEFORE the bias correction, so the first step uses t = 1.
     # Hint: Trap: with t = 0 the correction would divide by 1 - beta**0 = 0.
-    # Hint: store m, v and t back in config.
-    raise NotImplementedError("adam is yours to write (lib/nnlab/optim.py). Hint: increment t BEFORE the bias correction, so the first step uses t = 1.")
+    # Hint: put the new moments and step count back into config for the next call.
+    raise NotImplementedError("adam is yours to write (nnlab/optim.py). Hint: increment t BEFORE the bias correction, so the first step uses t = 1.")

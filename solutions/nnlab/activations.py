@@ -35,7 +35,7 @@ def relu_forward(x):
     - cache: what relu_backward needs.
     """
     ### BEGIN SOLUTION
-    ### HINT: np.maximum(0, x) works elementwise; keep x in the cache for the backward pass.
+    ### HINT: ReLU keeps the positive entries and sets the others to 0: one elementwise numpy call does it (Python's max does not). Keep x in the cache for the backward pass.
     out = np.maximum(0.0, x)
     cache = x
     return out, cache
@@ -53,7 +53,7 @@ def relu_backward(dout, cache):
     - dx: gradient with respect to x, same shape as x. At x == 0 we use the subgradient 0.
     """
     ### BEGIN SOLUTION
-    ### HINT: the gradient passes through where x > 0 and is zero elsewhere (a boolean mask).
+    ### HINT: the gradient passes through where the INPUT x was positive and is zero elsewhere: build the mask from the cached x, not from dout.
     x = cache
     dx = dout * (x > 0)
     return dx
@@ -72,7 +72,7 @@ def leaky_relu_forward(x, alpha=0.01):
     - cache: what leaky_relu_backward needs.
     """
     ### BEGIN SOLUTION
-    ### HINT: np.where(x > 0, x, alpha * x); cache both x and alpha.
+    ### HINT: positive entries pass unchanged, the others are multiplied by alpha (np.where picks elementwise); the backward pass needs x and alpha.
     out = np.where(x > 0, x, alpha * x)
     cache = (x, alpha)
     return out, cache
@@ -150,8 +150,8 @@ def elu_forward(x, alpha=1.0):
     - cache: what elu_backward needs.
     """
     ### BEGIN SOLUTION
-    ### HINT: np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0))); np.expm1(z) = exp(z) - 1, accurately.
-    ### HINT: Trap: np.where evaluates BOTH branches, so exp of a large positive x would overflow.
+    ### HINT: for x <= 0 the output is alpha * (exp(x) - 1); np.expm1(z) computes exp(z) - 1 accurately when z is small.
+    ### HINT: Trap: np.where computes BOTH branches for every element before it picks, so exp of a large positive x overflows in the branch you discard: only ever exponentiate non-positive numbers.
     out = np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0.0)))
     cache = (x, out, alpha)
     return out, cache
@@ -183,7 +183,7 @@ def selu_forward(x):
     - cache: what selu_backward needs.
     """
     ### BEGIN SOLUTION
-    ### HINT: reuse your elu_forward with alpha=SELU_ALPHA, then scale by SELU_SCALE.
+    ### HINT: SELU is a scaled ELU: reuse your elu_forward with SELU's alpha and multiply its output by SELU's scale; ELU's cache can serve as SELU's.
     elu_out, elu_cache = elu_forward(x, alpha=SELU_ALPHA)
     out = SELU_SCALE * elu_out
     cache = elu_cache
@@ -198,7 +198,7 @@ def selu_backward(dout, cache):
     - dx: same shape as x.
     """
     ### BEGIN SOLUTION
-    ### HINT: the chain rule through the scaling: elu_backward(SELU_SCALE * dout, ...).
+    ### HINT: out = scale * elu(x), so by the chain rule the scale multiplies the upstream gradient on its way into your elu_backward.
     dx = elu_backward(SELU_SCALE * dout, cache)
     return dx
     ### END SOLUTION
@@ -222,7 +222,7 @@ def gelu_forward(x):
     - cache: what gelu_backward needs.
     """
     ### BEGIN SOLUTION
-    ### HINT: Phi = 0.5 * (1 + erf(x / np.sqrt(2))); cache x and Phi for the backward pass.
+    ### HINT: build Phi from the docstring's formula with erf (numpy has none); out is x times Phi, and the backward pass needs both x and Phi.
     cdf = 0.5 * (1.0 + erf(x / np.sqrt(2.0)))
     out = x * cdf
     cache = (x, cdf)
@@ -237,7 +237,7 @@ def gelu_backward(dout, cache):
     - dx: same shape as x; d/dx [x * Phi(x)] = Phi(x) + x * phi(x), with phi the normal pdf.
     """
     ### BEGIN SOLUTION
-    ### HINT: product rule; the normal pdf is phi(x) = exp(-x**2 / 2) / sqrt(2 * pi).
+    ### HINT: product rule on x times Phi(x); the derivative of Phi is the standard normal density, e^(-x²/2) / √(2π).
     x, cdf = cache
     pdf = np.exp(-0.5 * x * x) / np.sqrt(2.0 * np.pi)
     dx = dout * (cdf + x * pdf)
@@ -260,8 +260,8 @@ def sigmoid_forward(x):
     - cache: what sigmoid_backward needs.
     """
     ### BEGIN SOLUTION
-    ### HINT: with z = np.exp(-np.abs(x)), sigmoid is 1 / (1 + z) for x >= 0 and z / (1 + z) for x < 0.
-    ### HINT: Trap: np.exp(-x) overflows (RuntimeWarning) for x below about -710; z never exceeds 1.
+    ### HINT: sigmoid has two equal forms, 1 / (1 + e^-x) and e^x / (1 + e^x): use each where its exponent is never positive (the sign of x decides).
+    ### HINT: Trap: np.exp(-x) overflows (a RuntimeWarning) for x below about -710, even in a branch np.where then discards.
     ### HINT: The backward pass needs only the output: cache out.
     z = np.exp(-np.abs(x))
     out = np.where(x >= 0, 1.0 / (1.0 + z), z / (1.0 + z))
@@ -292,7 +292,7 @@ def tanh_forward(x):
     - cache: what tanh_backward needs.
     """
     ### BEGIN SOLUTION
-    ### HINT: np.tanh is stable for any x; cache the output, the backward pass needs only it.
+    ### HINT: numpy's tanh is stable for every x; cache the output: the backward pass needs only it.
     out = np.tanh(x)
     cache = out
     return out, cache
@@ -325,7 +325,7 @@ def swish_forward(x, beta=1.0):
     - cache: what swish_backward needs.
     """
     ### BEGIN SOLUTION
-    ### HINT: reuse your (stable) sigmoid_forward on beta * x; cache x, that sigmoid and beta.
+    ### HINT: swish is x times the sigmoid of beta times x: reuse your stable sigmoid_forward rather than a new np.exp; the backward pass needs x, that sigmoid and beta.
     s, _ = sigmoid_forward(beta * x)
     out = x * s
     cache = (x, s, beta)
@@ -340,7 +340,7 @@ def swish_backward(dout, cache):
     - dx: same shape as x.
     """
     ### BEGIN SOLUTION
-    ### HINT: product rule: d/dx [x * s(beta x)] = s + x * beta * s * (1 - s).
+    ### HINT: product rule on x times s(beta x), with the chain rule through beta x for the sigmoid factor (s' = s (1 - s)); then multiply by dout.
     x, s, beta = cache
     dx = dout * (s + beta * x * s * (1.0 - s))
     return dx
@@ -366,8 +366,8 @@ def maxout_forward(x, w, b):
     - cache: what maxout_backward needs.
     """
     ### BEGIN SOLUTION
-    ### HINT: all k pieces at once: z = np.einsum('nd,dkm->nkm', x, w) + b has shape (N, k, M).
-    ### HINT: out is the max of z over axis 1; cache which piece won (np.argmax), x and w.
+    ### HINT: compute all k pieces at once as one (N, k, M) array: np.einsum with the index letters of x, w and the result (or a matmul and a reshape); b broadcasts.
+    ### HINT: out is the largest piece for every (n, m); the backward pass needs which piece won (np.argmax), x and w.
     z = np.einsum("nd,dkm->nkm", x, w) + b   # (N, k, M)
     out = np.max(z, axis=1)                  # (N, M)
     winner = np.argmax(z, axis=1)            # (N, M), index of the winning piece

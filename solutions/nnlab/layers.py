@@ -48,7 +48,7 @@ def affine_forward(x, w, b):
     - cache: what affine_backward needs.
     """
     ### BEGIN SOLUTION
-    ### HINT: x.reshape(x.shape[0], -1) gives the (N, D) matrix; b broadcasts over the N rows.
+    ### HINT: flatten each example into one row, an (N, D) matrix (reshape infers D from a -1); b broadcasts over the N rows.
     ### HINT: cache the ORIGINAL x (not the reshaped one) together with w and b.
     out = x.reshape(x.shape[0], -1) @ w + b
     cache = (x, w, b)
@@ -69,7 +69,7 @@ def affine_backward(dout, cache):
     - db: gradient with respect to b, shape (M,).
     """
     ### BEGIN SOLUTION
-    ### HINT: check shapes: dx = dout @ w.T is (N, D), reshape it back to x.shape; dw = x2d.T @ dout.
+    ### HINT: let the shapes guide you: dx must be (N, D) before you reshape it back to x.shape, and dw must be (D, M) like w; each is one matrix product of dout with a transpose.
     ### HINT: b was added to every row, so db sums dout over the batch axis.
     x, w, b = cache
     x2d = x.reshape(x.shape[0], -1)

@@ -21,8 +21,8 @@ def softmax_loss(x, y):
     """
     ### BEGIN SOLUTION
     ### HINT: subtract each row's max first (softmax is unchanged): exp of scores near 1e3 overflows.
-    ### HINT: Then log_probs = shifted - log(sum(exp(shifted))) per row, never log of a tiny prob.
-    ### HINT: dx = (probs - one_hot(y)) / N; pick the correct class with x[np.arange(N), y].
+    ### HINT: Then take the log-probabilities straight from the shifted scores (log-softmax), never as log of a probability that may have underflowed to 0.
+    ### HINT: dx is (probabilities - one-hot of y) / N; pair an array of row numbers with y to index each row's correct class.
     N = x.shape[0]
     shifted = x - np.max(x, axis=1, keepdims=True)
     log_probs = shifted - np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))
@@ -48,7 +48,7 @@ def svm_loss(x, y):
     - dx: gradient of the loss with respect to x, shape (N, C).
     """
     ### BEGIN SOLUTION
-    ### HINT: margins = np.maximum(0, x - correct[:, None] + 1); zero the correct class (it adds 1 each).
+    ### HINT: the margin of class j is max(0, s_j - s_y + 1) with s_y the correct-class score (an (N, 1) column broadcasts); zero the correct class, whose margin is always 1.
     ### HINT: Divide by N, in the loss AND in dx.
     ### HINT: dx is 1 where a margin is positive; the correct class gets minus their count.
     N = x.shape[0]

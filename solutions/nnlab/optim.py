@@ -44,7 +44,7 @@ def sgd_momentum(w, dw, config=None):
     if v is None:
         v = np.zeros_like(w)
     ### BEGIN SOLUTION
-    ### HINT: two lines of math from the docstring; store the new velocity in config['velocity'].
+    ### HINT: two lines of math from the docstring; keep the new velocity in config for the next call.
     v = config["momentum"] * v - config["learning_rate"] * dw
     next_w = w + v
     config["velocity"] = v
@@ -74,7 +74,7 @@ def rmsprop(w, dw, config=None):
         cache = np.zeros_like(w)
     ### BEGIN SOLUTION
     ### HINT: epsilon goes outside the square root: np.sqrt(cache) + epsilon.
-    ### HINT: store the new cache in config['cache'].
+    ### HINT: keep the new cache in config for the next call.
     cache = config["decay_rate"] * cache + (1 - config["decay_rate"]) * dw * dw
     next_w = w - config["learning_rate"] * dw / (np.sqrt(cache) + config["epsilon"])
     config["cache"] = cache
@@ -113,7 +113,7 @@ def adam(w, dw, config=None):
     ### BEGIN SOLUTION
     ### HINT: increment t BEFORE the bias correction, so the first step uses t = 1.
     ### HINT: Trap: with t = 0 the correction would divide by 1 - beta**0 = 0.
-    ### HINT: store m, v and t back in config.
+    ### HINT: put the new moments and step count back into config for the next call.
     t = config["t"] + 1
     beta1, beta2 = config["beta1"], config["beta2"]
     m = beta1 * m + (1 - beta1) * dw

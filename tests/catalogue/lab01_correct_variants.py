@@ -165,4 +165,60 @@ def prelu_backward(dout, cache):
     dalpha = np.einsum("nd,nd,nd->d", dout, x, neg)
     return dx, dalpha
 ''', ("prelu_forward", "prelu_backward")),
+
+    # Correct code the stricter checks of issue 6 must not touch: stable softmax written other
+    # ways, and a backward that changes a cache it owns (a copy), not the caller's x.
+    Variant("softmax_logaddexp", "softmax loss with np.logaddexp.reduce; dx from exp(x - lse)",
+            "losses", '''
+def softmax_loss(x, y):
+    N = x.shape[0]
+    lse = np.logaddexp.reduce(x, axis=1)
+    loss = np.mean(lse - x[np.arange(N), y])
+    dx = np.exp(x - lse[:, None])
+    dx[np.arange(N), y] -= 1
+    return loss, dx / N
+''', ("softmax_loss",)),
+
+    Variant("softmax_rowwise_lse", "softmax per example: log(sum(exp(s))) - s[y] in a loop",
+            "losses", '''
+def softmax_loss(x, y):
+    N = x.shape[0]
+    loss = 0.0
+    dx = np.empty_like(x)
+    for i in range(N):
+        s = x[i] - x[i].max()
+        z = np.sum(np.exp(s))
+        loss += np.log(z) - s[y[i]]
+        dx[i] = np.exp(s) / z
+        dx[i, y[i]] -= 1.0
+    return loss / N, dx / N
+''', ("softmax_loss",)),
+
+    Variant("relu_mask_in_own_copy", "relu caches a COPY of x and its backward turns that copy "
+            "into the mask in place (the caller's x is untouched)", "activations", '''
+def relu_forward(x):
+    return np.maximum(0, x), x.copy()
+
+def relu_backward(dout, cache):
+    mask = cache
+    mask[mask <= 0] = 0
+    mask[mask > 0] = 1
+    return dout * mask
+''', ("relu_forward", "relu_backward", "affine_relu_forward", "affine_relu_backward")),
+
+    Variant("affine_np_reshape", "affine with np.reshape(..., order='C') and np.dot",
+            "layers", '''
+def affine_forward(x, w, b):
+    N = x.shape[0]
+    out = np.dot(np.reshape(x, (N, int(np.prod(x.shape[1:]))), order="C"), w) + b
+    return out, (x, w, b)
+
+def affine_backward(dout, cache):
+    x, w, b = cache
+    N = x.shape[0]
+    dx = np.dot(dout, w.T).reshape(*x.shape)
+    dw = np.dot(np.reshape(x, (N, -1)).T, dout)
+    db = np.sum(dout, axis=0)
+    return dx, dw, db
+''', ("affine_forward", "affine_backward", "affine_relu_forward", "affine_relu_backward")),
 ]

@@ -2,9 +2,14 @@
 
 Each entry's ``source`` is appended to ``solutions/nnlab/<module>.py`` in a copy of the reference
 package, so its definitions REPLACE the reference functions of the same name. The graded
-``function`` must then lose points, and the feedback for it must contain ``expect``
-(case-insensitive). Functions built on the replaced one (``affine_relu_*`` on ``affine_*``,
-``selu_*`` on ``elu_*``, ``swish_forward`` on ``sigmoid_forward``) may lose points as well.
+``function`` must then lose points, the feedback for it must contain ``expect``
+(case-insensitive), and NO other function may lose any: one mistake, one deduction. That holds
+for the functions built on the replaced one too (``affine_relu_*`` on ``affine_*`` and
+``relu_*``, ``selu_*`` on ``elu_*``, ``swish_*`` on ``sigmoid_*``: the grader judges a composite
+on its own wiring), and for a backward whose forward is wrong (it is judged against the reference
+given its own forward's cache, and where that forward is wrong a result with no gradient right
+is not counted). So an entry holds exactly one mistake: where it replaces a forward together
+with its backward (a different cache), the backward is correct for that cache.
 """
 from dataclasses import dataclass
 
@@ -144,16 +149,21 @@ def gelu_forward(x):
     c = np.sqrt(2 / np.pi)
     out = 0.5 * x * (1 + np.tanh(c * (x + 0.044715 * x ** 3)))
     return out, x
+
+def gelu_backward(dout, cache):      # correct, for the cache x this student keeps
+    x = cache
+    cdf = 0.5 * (1 + erf(x / np.sqrt(2)))
+    return dout * (cdf + x * np.exp(-0.5 * x * x) / np.sqrt(2 * np.pi))
 ''', "gelu_forward", "approximation"),
 
-    Mistake("selu_rounded", "SELU with rounded constants 1.67 and 1.05", "activations", '''
+    Mistake("selu_rounded", "selu_forward with rounded constants 1.67 and 1.05", "activations", '''
 def selu_forward(x):
     out = 1.05 * np.where(x > 0, x, 1.67 * np.expm1(np.minimum(x, 0)))
     return out, x
 
-def selu_backward(dout, cache):
+def selu_backward(dout, cache):      # correct (the module's constants), for the cache x
     x = cache
-    return dout * 1.05 * np.where(x > 0, 1.0, 1.67 * np.exp(np.minimum(x, 0)))
+    return dout * SELU_SCALE * np.where(x > 0, 1.0, SELU_ALPHA * np.exp(np.minimum(x, 0)))
 ''', "selu_forward", "constants"),
 
     Mistake("prelu_dalpha_not_summed", "prelu dalpha kept per example (N, D) instead of summed",
@@ -201,18 +211,166 @@ def relu_forward(x):
     x[x < 0] = 0
     return x, cache
 ''', "relu_forward", "in place"),
-]
 
-#: A mistake in the key may also cost the functions listed (they call it).
-DEPENDENTS = {
-    "affine_forward": {"affine_backward", "affine_relu_forward", "affine_relu_backward"},
-    "affine_backward": {"affine_relu_backward"},
-    "relu_forward": {"affine_relu_forward", "affine_relu_backward"},
-    "relu_backward": {"affine_relu_backward"},
-    "elu_forward": {"selu_forward", "selu_backward"},
-    "elu_backward": {"selu_backward"},
-    "sigmoid_forward": {"swish_forward", "swish_backward"},
-    "tanh_forward": {"tanh_backward"},
-    "selu_forward": {"selu_backward"},
-    "gelu_forward": {"gelu_backward"},
-}
+    # ------------------------------------------------------------------------------------------
+    # Seen in real students' cs231n code (issue 6): numerically wrong softmax, a backward that
+    # writes into the caller's arrays, and mistakes that used to be reported only as "wrong in
+    # N entries".
+    # ------------------------------------------------------------------------------------------
+    Mistake("softmax_log_of_probs", "softmax that shifts, exponentiates and normalises, then "
+            "takes log of the correct-class probability: it underflows to 0 (loss inf) when the "
+            "correct class trails the top score by a few hundred", "losses", '''
+def softmax_loss(x, y):
+    N = x.shape[0]
+    shifted = x - np.max(x, axis=1, keepdims=True)
+    probs = np.exp(shifted)
+    probs /= np.sum(probs, axis=1, keepdims=True)
+    loss = -np.sum(np.log(probs[np.arange(N), y])) / N
+    dx = probs.copy()
+    dx[np.arange(N), y] -= 1
+    dx /= N
+    return loss, dx
+''', "softmax_loss", "underflowed to 0"),
+
+    Mistake("softmax_log_of_probs_loop", "the same, per example in a loop: "
+            "-log(exp(s_y) / sum(exp(s)))", "losses", '''
+def softmax_loss(x, y):
+    N = x.shape[0]
+    loss = 0.0
+    dx = np.zeros_like(x)
+    for i in range(N):
+        s = x[i] - np.max(x[i])
+        e = np.exp(s)
+        loss += -np.log(e[y[i]] / np.sum(e))
+        dx[i] = e / np.sum(e)
+        dx[i, y[i]] -= 1
+    return loss / N, dx / N
+''', "softmax_loss", "underflowed to 0"),
+
+    Mistake("softmax_log_epsilon", "softmax with log(p + 1e-12): the epsilon hides the "
+            "underflow but caps the loss", "losses", '''
+def softmax_loss(x, y):
+    N = x.shape[0]
+    shifted = x - np.max(x, axis=1, keepdims=True)
+    probs = np.exp(shifted) / np.sum(np.exp(shifted), axis=1, keepdims=True)
+    loss = -np.mean(np.log(probs[np.arange(N), y] + 1e-12))
+    dx = probs.copy()
+    dx[np.arange(N), y] -= 1
+    return loss, dx / N
+''', "softmax_loss", "epsilon inside the log"),
+
+    Mistake("softmax_minus_one_missing", "softmax dx = probs / N: the correct class's -1 is "
+            "missing", "losses", '''
+def softmax_loss(x, y):
+    N = x.shape[0]
+    shifted = x - np.max(x, axis=1, keepdims=True)
+    logp = shifted - np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))
+    return float(-np.mean(logp[np.arange(N), y])), np.exp(logp) / N
+''', "softmax_loss", "-1 is missing"),
+
+    Mistake("relu_backward_writes_cache", "relu_backward turns the cached x into the mask in "
+            "place (x[x <= 0] = 0; x[x > 0] = 1): the caller's x changes", "activations", '''
+def relu_forward(x):
+    return np.maximum(0, x), x
+
+def relu_backward(dout, cache):
+    x = cache
+    x[x <= 0] = 0
+    x[x > 0] = 1
+    return dout * x
+''', "relu_backward", "changed the input x (through its cache) in place"),
+
+    Mistake("relu_backward_clips_cache", "relu_backward clips the cached x in place "
+            "(x[x < 0] = 0) before masking", "activations", '''
+def relu_backward(dout, cache):
+    x = cache
+    x[x < 0] = 0
+    return np.where(x > 0, dout, 0.0)
+''', "relu_backward", "changed the input x (through its cache) in place"),
+
+    Mistake("relu_backward_writes_dout", "relu_backward zeroes dout in place (dx = dout; "
+            "dx[x <= 0] = 0)", "activations", '''
+def relu_backward(dout, cache):
+    dx = dout
+    x = cache
+    dx[x <= 0] = 0
+    return dx
+''', "relu_backward", "modified dout in place"),
+
+    Mistake("relu_mask_from_dout", "relu_backward takes the mask from dout (dout > 0) instead "
+            "of x", "activations", '''
+def relu_backward(dout, cache):
+    dx = dout.copy()
+    dx[dout <= 0] = 0
+    return dx
+''', "relu_backward", "mask was taken from dout"),
+
+    Mistake("svm_dx_no_correct_class", "svm dx never subtracts the count from the correct "
+            "class (its column stays 0)", "losses", '''
+def svm_loss(x, y):
+    N = x.shape[0]
+    rows = np.arange(N)
+    margins = np.maximum(0.0, x - x[rows, y][:, None] + 1.0)
+    margins[rows, y] = 0.0
+    loss = margins.sum() / N
+    dx = (margins > 0).astype(float) / N
+    return float(loss), dx
+''', "svm_loss", "correct-class column is missing"),
+
+    Mistake("svm_dx_correct_class_counted", "svm dx from all margins: the correct class "
+            "(margin 1) gets +1 and never minus the count", "losses", '''
+def svm_loss(x, y):
+    N = x.shape[0]
+    rows = np.arange(N)
+    margins = np.maximum(0.0, x - x[rows, y][:, None] + 1.0)
+    dx = (margins > 0).astype(float) / N
+    margins[rows, y] = 0.0
+    return float(margins.sum() / N), dx
+''', "svm_loss", "correct-class column is missing"),
+
+    Mistake("affine_flatten_transposed", "affine_forward flattens x as x.reshape(D, N).T",
+            "layers", '''
+def affine_forward(x, w, b):
+    N = x.shape[0]
+    D = int(np.prod(x.shape[1:]))
+    out = x.reshape(D, N).T @ w + b
+    return out, (x, w, b)
+''', "affine_forward", "flattened in the wrong order"),
+
+    Mistake("affine_flatten_fortran", "affine_forward flattens x with order='F'", "layers", '''
+def affine_forward(x, w, b):
+    out = np.reshape(x, (x.shape[0], -1), order="F").dot(w) + b
+    return out, (x, w, b)
+''', "affine_forward", "flattened in the wrong order"),
+
+    Mistake("affine_flatten_x_T", "affine_forward flattens x.T", "layers", '''
+def affine_forward(x, w, b):
+    out = x.T.reshape(x.shape[0], -1) @ w + b
+    return out, (x, w, b)
+''', "affine_forward", "flattened in the wrong order"),
+
+    Mistake("affine_no_bias", "affine_forward forgets the bias", "layers", '''
+def affine_forward(x, w, b):
+    out = x.reshape(x.shape[0], -1) @ w
+    return out, (x, w, b)
+''', "affine_forward", "bias b is missing"),
+
+    Mistake("relu_np_max", "relu_forward with np.max(x, 0) (a reduction over axis 0) instead "
+            "of the elementwise maximum", "activations", '''
+def relu_forward(x):
+    return np.max(x, 0), x
+''', "relu_forward", "np.max"),
+
+    Mistake("sigmoid_backward_x", "sigmoid_backward uses x * (1 - x) from a cache holding x",
+            "activations", '''
+_ref_sigmoid_forward = sigmoid_forward
+
+def sigmoid_forward(x):
+    out, _ = _ref_sigmoid_forward(x)
+    return out, x
+
+def sigmoid_backward(dout, cache):
+    x = cache
+    return dout * x * (1 - x)
+''', "sigmoid_backward", "x * (1 - x)"),
+]

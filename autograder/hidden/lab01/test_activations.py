@@ -53,23 +53,13 @@ def _selu_constants(out, expected, x):
 
 
 # name -> (kwargs variants, forward hints(x, kw), backward hints(x, kw, dout), stability case)
+# The hints here are the ones whose candidate would give the answer away; the other named
+# mistakes (ReLU's mask, leaky/ELU's alpha, tanh's 1 - x**2...) come from the shared registry
+# nnlab.mistakes, which the open checks use too.
 SPECS = {
-    "relu": ([{}], None,
-             lambda x, kw, d: [(d, "the gradient also passes where x < 0: multiply dout by the "
-                                   "mask (x > 0)"),
-                               (d * (x < 0), "the mask is inverted: the gradient passes where x > 0")],
-             False),
-    "leaky_relu": ([{}, {"alpha": 0.2}], None,
-                   lambda x, kw, d: [(d * (x > 0), "the slope alpha where x < 0 is missing: "
-                                                   "dx = alpha * dout there, not 0"),
-                                     (d, "the slope alpha where x < 0 is missing (dx = dout "
-                                         "everywhere)")],
-                   False),
-    "elu": ([{}, {"alpha": 0.5}], None,
-            lambda x, kw, d: [(np.where(x > 0, d, d * kw.get("alpha", 1.0)),
-                               "where x < 0 the derivative is alpha * exp(x) (= out + alpha), "
-                               "not alpha")],
-            True),
+    "relu": ([{}], None, None, False),
+    "leaky_relu": ([{}, {"alpha": 0.2}], None, None, False),
+    "elu": ([{}, {"alpha": 0.5}], None, None, True),
     "selu": ([{}], None, None, True),
     "gelu": ([{}],
              lambda x, kw: [(_gelu_tanh(x), GELU_APPROX)],
@@ -78,10 +68,7 @@ SPECS = {
                                 "only Phi(x): the product rule also gives the term x * phi(x)")],
              True),
     "sigmoid": ([{}], None, None, True),
-    "tanh": ([{}], None,
-             lambda x, kw, d: [(d * (1 - x * x), "used 1 - x**2: the derivative is "
-                                                 "1 - tanh(x)**2, i.e. 1 - out**2")],
-             True),
+    "tanh": ([{}], None, None, True),
     "swish": ([{}, {"beta": 1.5}], None,
               lambda x, kw, d: [(d * (_sig(kw.get("beta", 1.0) * x) + x * _sig(kw.get("beta", 1.0) * x)
                                       * (1 - _sig(kw.get("beta", 1.0) * x))),
@@ -94,6 +81,32 @@ SPECS = {
 
 LAYERS = {name: Layer("activations", f"{name}_forward", f"{name}_backward", ("x",), (("dx", 0),))
           for name in SPECS}
+
+
+def _selu_parts(parts, x, dout=None):
+    """SELU from the student's own ELU: SELU_SCALE * elu(x, alpha=SELU_ALPHA) (checklib.Parts)."""
+    e, cache = parts.forward("activations", "elu_forward", x, alpha=SELU_ALPHA)
+    if dout is None:
+        return (SELU_SCALE * e,)
+    return parts.backward("activations", "elu_backward", SELU_SCALE * dout, cache)
+
+
+def _swish_parts(parts, x, beta=1.0, dout=None):
+    """Swish from the student's own sigmoid: x * s with s = sigmoid(beta x); backward by the
+    product rule on that s, or through the student's sigmoid_backward (checklib.Parts)."""
+    s, cache = parts.forward("activations", "sigmoid_forward", beta * x)
+    if dout is None:
+        return (x * s,)
+    product_rule = (dout * (s + beta * x * s * (1.0 - s)),)
+    try:
+        (ds,) = parts.backward("activations", "sigmoid_backward", dout, cache, optional=True)
+    except Exception:       # no usable sigmoid_backward: the composite cannot be using it
+        return [product_rule]
+    return [product_rule, (dout * s + beta * x * ds,)]
+
+
+#: Composites whose student code may call the student's own parts (graded on their wiring).
+COMPOSITES = {"selu": _selu_parts, "swish": _swish_parts}
 
 
 def _kw_str(kw):
@@ -143,7 +156,8 @@ def test_elementwise_forward_matches_reference(name, student, ref):
         for kw in variants:
             case = f"input x of shape {shape_str(shape)}{_kw_str(kw)}"
             forward_vs_ref(layer, student, ref, [x], kw, case, x=x,
-                           hints=fhints(x, kw) if fhints else None, extra=_extra_fwd(name, x))
+                           hints=fhints(x, kw) if fhints else None, extra=_extra_fwd(name, x),
+                           compose=COMPOSITES.get(name))
 
 
 @pytest.mark.parametrize("name", _fwd_params("props"))
@@ -151,7 +165,8 @@ def test_elementwise_forward_properties(name, student, ref):
     rng = rng_for(f"fwd-props-{name}")
     shape = (3, 1, 4)
     x = away_from_zero(rng, shape)
-    forward_props(LAYERS[name], student, [x], {}, f"3-D input x of shape {shape_str(shape)}", shape)
+    forward_props(LAYERS[name], student, [x], {}, f"3-D input x of shape {shape_str(shape)}", shape,
+                  ref=ref, compose=COMPOSITES.get(name))
 
 
 @pytest.mark.parametrize("name", _fwd_params("large"))
@@ -160,7 +175,7 @@ def test_elementwise_forward_large_inputs(name, student, ref):
     x = away_from_zero(rng, (4, 6), 500.0, 1000.0)
     x[0, :3] = [-1000.0, 1000.0, -745.5]
     forward_vs_ref(LAYERS[name], student, ref, [x], {}, "inputs with |x| between 500 and 1000",
-                   x=x, large=True, no_warnings=True)
+                   x=x, large=True, no_warnings=True, compose=COMPOSITES.get(name))
 
 
 @pytest.mark.parametrize("name", _bwd_params("ref"))
@@ -175,7 +190,7 @@ def test_elementwise_backward_matches_reference(name, student, ref):
             case = f"input x of shape {shape_str(shape)}{_kw_str(kw)}, your own forward's cache"
             hints = {"dx": bhints(x, kw, dout)} if bhints else None
             backward_vs_ref(layer, student, ref, [x], kw, dout, case, x=x, hints=hints,
-                            extra=_extra_bwd(name, x, dout))
+                            extra=_extra_bwd(name, x, dout), compose=COMPOSITES.get(name))
 
 
 @pytest.mark.parametrize("name", _bwd_params("fd"))
@@ -187,7 +202,8 @@ def test_elementwise_backward_matches_numerical_gradient(name, student, ref):
     dout = rng.standard_normal(shape)
     for kw in variants:
         case = f"input x of shape {shape_str(shape)}{_kw_str(kw)}"
-        backward_vs_fd(LAYERS[name], student, [x], kw, dout, case, x=x)
+        backward_vs_fd(LAYERS[name], student, [x], kw, dout, case, x=x, ref=ref,
+                       compose=COMPOSITES.get(name))
 
 
 @pytest.mark.parametrize("name", _bwd_params("props"))
@@ -196,7 +212,8 @@ def test_elementwise_backward_properties(name, student, ref):
     shape = (3, 1, 4)
     x = away_from_zero(rng, shape)
     dout = rng.standard_normal(shape)
-    backward_props(LAYERS[name], student, [x], {}, dout, f"3-D input x of shape {shape_str(shape)}")
+    backward_props(LAYERS[name], student, [x], {}, dout, f"3-D input x of shape {shape_str(shape)}",
+                   ref=ref, compose=COMPOSITES.get(name))
 
 
 @pytest.mark.parametrize("name", _bwd_params("large"))
@@ -205,7 +222,8 @@ def test_elementwise_backward_large_inputs(name, student, ref):
     x = away_from_zero(rng, (4, 6), 500.0, 1000.0)
     dout = rng.standard_normal((4, 6))
     backward_vs_ref(LAYERS[name], student, ref, [x], {}, dout,
-                    "inputs with |x| between 500 and 1000", x=x, large=True, no_warnings=True)
+                    "inputs with |x| between 500 and 1000", x=x, large=True, no_warnings=True,
+                    compose=COMPOSITES.get(name))
 
 
 # ------------------------------------------------------------------------------------ PReLU
@@ -252,7 +270,7 @@ def test_prelu_backward_matches_numerical_gradient(student, ref):
     rng, N, D, x, alpha = _prelu_inputs("prelu-fd")
     dout = rng.standard_normal(x.shape)
     backward_vs_fd(PRELU, student, [x, alpha], {}, dout, f"x of shape {shape_str(x.shape)}",
-                   constants={"N": N}, x=x)
+                   ref=ref, constants={"N": N}, x=x)
 
 
 @grades("prelu_backward", PROPERTY)
@@ -322,7 +340,7 @@ def test_maxout_backward_matches_reference(student, ref):
 def test_maxout_backward_matches_numerical_gradient(student, ref):
     rng, x, w, b = _maxout_inputs("maxout-fd")
     dout = rng.standard_normal((x.shape[0], w.shape[2]))
-    backward_vs_fd(MAXOUT, student, [x, w, b], {}, dout, _maxout_case(x, w, b),
+    backward_vs_fd(MAXOUT, student, [x, w, b], {}, dout, _maxout_case(x, w, b), ref=ref,
                    constants={"N": x.shape[0], "k": w.shape[1]})
 
 
