@@ -54,6 +54,11 @@ def case_text(x, extra=""):
 
 # ------------------------------------------------------------------------ plain-numpy models
 def _norm(x, axis, eps=EPS, ddof=0, eps_outside=False, no_eps=False):
+    with np.errstate(all="ignore"):      # candidates of mistakes may divide by zero
+        return _norm_unsafe(x, axis, eps, ddof, eps_outside, no_eps)
+
+
+def _norm_unsafe(x, axis, eps, ddof, eps_outside, no_eps):
     mean = x.mean(axis=axis, keepdims=True)
     var = x.var(axis=axis, keepdims=True, ddof=ddof)
     if no_eps:
@@ -138,18 +143,35 @@ def correct_backward(x_hat, inv_std, gamma, dout, kind, G=None):
 
 
 def implied_statistics(x, out, gamma, beta, kind, G=None):
-    """(x_hat, inv_std) a forward of the form gamma * (x - mean) * inv_std + beta used, read off
-    its output; None when the output is not of that form (a mistake of another kind)."""
+    """(x_hat, inv_std) that a forward of the form gamma * (x - mean) * inv_std + beta used,
+    read off its output: inv_std as an (N, D) array, one value per normalisation group of
+    whichever layout fits (the lab's or another one: a wrong axis is a forward mistake). None
+    when the output is not of that form."""
     if not isinstance(out, np.ndarray) or out.shape != x.shape or not np.all(np.isfinite(out)):
         return None
     x_hat = (out.astype(np.float64) - beta) / gamma
-    xc2 = _groups_2d(x, kind, G)
-    xc2 = xc2 - xc2.mean(axis=0)
+    layouts = [(kind, G), ("batchnorm", None), ("layernorm", None)]
+    for lay, g in layouts:
+        xc2 = _groups_2d(x, lay, g)
+        xc2 = xc2 - xc2.mean(axis=0)
+        xh2 = _groups_2d(x_hat, lay, g)
+        ss = np.sum(xc2 * xc2, axis=0)
+        if np.any(ss == 0):
+            continue
+        inv = np.sum(xh2 * xc2, axis=0) / ss
+        if np.max(np.abs(xh2 - xc2 * inv)) <= 1e-9 * max(1.0, np.max(np.abs(xh2))):
+            return x_hat, _ungroup(np.broadcast_to(inv, xc2.shape), lay, x.shape, g)
+    return None
+
+
+def backward_given(x_hat, inv_std_full, gamma, dout, kind, G=None):
+    """The correct backward formula of ``kind`` given x_hat and an elementwise 1/std: what the
+    reference backward computes from a cache holding (x_hat, std)."""
+    g2 = _groups_2d(dout * gamma, kind, G)
     xh2 = _groups_2d(x_hat, kind, G)
-    inv_std = np.sum(xh2 * xc2, axis=0) / np.sum(xc2 * xc2, axis=0)
-    if np.max(np.abs(xh2 - xc2 * inv_std)) > 1e-9 * max(1.0, np.max(np.abs(xh2))):
-        return None
-    return x_hat, inv_std
+    inv2 = _groups_2d(inv_std_full, kind, G)
+    dx2 = inv2 * (g2 - g2.mean(axis=0) - xh2 * np.mean(g2 * xh2, axis=0))
+    return (_ungroup(dx2, kind, dout.shape, G), np.sum(dout * x_hat, axis=0), dout.sum(axis=0))
 
 
 def backward_hints(x, gamma, dout, kind, G=None, eps=EPS):
@@ -195,7 +217,7 @@ def backward_hints(x, gamma, dout, kind, G=None, eps=EPS):
 
 
 def judge_backward(student, ref, kind, fwd_args, dout, case, *, bwd_name, G=None, hints=None,
-                   report_mutation=False):
+                   report_mutation=False, only=None):
     """The student's backward (fed its own forward's cache) against the reference; when the
     student's forward is wrong, against the correct backward given that forward's statistics.
     Returns the student's gradients."""
@@ -228,18 +250,33 @@ def judge_backward(student, ref, kind, fwd_args, dout, case, *, bwd_name, G=None
     if not forward_ok:
         stats = implied_statistics(x, out, gamma, beta, kind, G)
         if stats is not None:
-            alt = correct_backward(stats[0], stats[1], gamma, dout, kind, G)
+            alt = backward_given(stats[0], stats[1], gamma, dout, kind, G)
     names = ("dx", "dgamma", "dbeta")
+    own_fd = {}
+
+    def consistent_with_own_forward(i, g):
+        """A wrong forward with its own correct derivative: the mistake is the forward's."""
+        if i not in own_fd:
+            try:
+                own_fd[i] = numeric_grad(getattr(mod, fwd_name), list(fwd_args), i, dout,
+                                         case=case, what=fwd_name)
+            except Exception:   # noqa: BLE001 — CheckFailed from the student's forward
+                own_fd[i] = None
+        return own_fd[i] is not None and compare(g, own_fd[i], rtol=FD_RTOL) is None
     N, D = x.shape
     shape_hints = {n: {(1, D): f"keepdims=True? {n} must be 1-D, shape ({D},) like gamma",
                        (D, 1): f"{n} must be 1-D, shape ({D},)",
                        (N,): "summed over the features (axis 1) instead of the batch (axis 0)?"}
                    for n in ("dgamma", "dbeta")}
     for i, (name, g, e) in enumerate(zip(names, grads, expected)):
+        if only and name not in only:
+            continue
         msg = compare(g, e, name=name, rtol=REF_RTOL, constants={"N": N, "D": D},
                       hints=(hints or {}).get(name, ()), shape_hints=shape_hints.get(name))
         if msg and alt is not None and compare(g, alt[i], name=name, rtol=1e-7) is None:
             msg = None      # right, given the statistics your (wrong) forward used
+        if msg and not forward_ok and consistent_with_own_forward(i, g):
+            msg = None      # the exact derivative of your (wrong) forward
         if msg:
             fail(f"{case}: {msg}")
     return grads

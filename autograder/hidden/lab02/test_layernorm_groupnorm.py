@@ -91,10 +91,19 @@ def _ln_case(name, N=None, D=None):
 
 
 @grades("layernorm_backward", CORRECTNESS)
-def test_layernorm_backward_matches_reference(student, ref):
+def test_layernorm_backward_dx_matches_reference(student, ref):
     x, gamma, beta, dout = _ln_case("ln-bwd")
     judge_backward(student, ref, "layernorm", [x, gamma, beta, {}], dout, case_text(x),
-                   bwd_name="layernorm_backward", hints=_ln_backward_hints(x, gamma, dout))
+                   bwd_name="layernorm_backward", hints=_ln_backward_hints(x, gamma, dout),
+                   only=("dx",))
+
+
+@grades("layernorm_backward", CORRECTNESS)
+def test_layernorm_backward_dgamma_dbeta_match_reference(student, ref):
+    x, gamma, beta, dout = _ln_case("ln-bwd")
+    judge_backward(student, ref, "layernorm", [x, gamma, beta, {}], dout, case_text(x),
+                   bwd_name="layernorm_backward", hints=_ln_backward_hints(x, gamma, dout),
+                   only=("dgamma", "dbeta"))
 
 
 @grades("layernorm_backward", CORRECTNESS)
@@ -175,6 +184,15 @@ def _gn_backward_hints(x, gamma, dout, G):
     x_hat = (x - x.mean(axis=1, keepdims=True)) * inv_std[:, None]
     hints["dx"].append((correct_backward(x_hat, inv_std, gamma, dout, "layernorm")[0],
                         "G ignored in the backward pass: this is layer normalization's gradient"))
+    N, D = x.shape
+    xg = x.reshape(N, G, D // G)
+    std_g = np.repeat(np.sqrt(xg.var(axis=2) + EPS), D // G, axis=1)
+    xh = (xg - xg.mean(axis=2, keepdims=True)).reshape(N, D) / std_g
+    g = dout * gamma
+    hints["dx"].append(((g - g.mean(axis=1, keepdims=True)
+                         - xh * np.mean(g * xh, axis=1, keepdims=True)) / std_g,
+                        "the means of the backward pass are over each whole example (axis 1): "
+                        "take them within each group (reshape to (N, G, D // G), axis 2)"))
     return hints
 
 
@@ -183,15 +201,23 @@ def test_groupnorm_backward_two_groups(student, ref):
     x, gamma, beta, dout = _gn_case("gn-bwd-2", 2)
     judge_backward(student, ref, "groupnorm", [x, gamma, beta, 2, {}], dout,
                    "G=2, " + case_text(x), bwd_name="groupnorm_backward", G=2,
-                   hints=_gn_backward_hints(x, gamma, dout, 2))
+                   hints=_gn_backward_hints(x, gamma, dout, 2), only=("dx",))
 
 
 @grades("groupnorm_backward", CORRECTNESS)
-def test_groupnorm_backward_three_groups(student, ref):
+def test_groupnorm_backward_three_groups_dx(student, ref):
     x, gamma, beta, dout = _gn_case("gn-bwd-3", 3, N=3, D=9)
     judge_backward(student, ref, "groupnorm", [x, gamma, beta, 3, {}], dout,
                    "G=3, " + case_text(x), bwd_name="groupnorm_backward", G=3,
-                   hints=_gn_backward_hints(x, gamma, dout, 3))
+                   hints=_gn_backward_hints(x, gamma, dout, 3), only=("dx",))
+
+
+@grades("groupnorm_backward", CORRECTNESS)
+def test_groupnorm_backward_dgamma_dbeta(student, ref):
+    x, gamma, beta, dout = _gn_case("gn-bwd-3", 3, N=3, D=9)
+    judge_backward(student, ref, "groupnorm", [x, gamma, beta, 3, {}], dout,
+                   "G=3, " + case_text(x), bwd_name="groupnorm_backward", G=3,
+                   hints=_gn_backward_hints(x, gamma, dout, 3), only=("dgamma", "dbeta"))
 
 
 @grades("groupnorm_backward", CORRECTNESS)
