@@ -62,14 +62,19 @@ ANSWER = ("Sigmoid learns slowest: its gradient is at most 1/4 and vanishes when
           "and its outputs are not zero-centred. ReLU-family activations train fastest here.")
 
 
+ANSWERS = {LAB02.name: "Batch normalization keeps each layer's pre-activations at mean beta and "
+                      "std gamma, whatever the layers below do; a residual block passes dh on "
+                      "unchanged, so early layers still receive a gradient."}
+
+
 def _answer_question(notebook: Path) -> None:
-    """Fill the manually graded answer cell, as a student would."""
+    """Fill the manually graded answer cells, as a student would."""
     import nbformat
     nb = nbformat.read(notebook, as_version=4)
     for cell in nb.cells:
         meta = cell.get("metadata", {}).get("nbgrader", {})
         if meta.get("solution") and cell.cell_type == "markdown":
-            cell.source = ANSWER
+            cell.source = ANSWERS.get(notebook.stem, ANSWER)
     nbformat.write(nb, notebook)
 
 
