@@ -7,7 +7,6 @@ import time
 from pathlib import Path
 
 import nbformat
-import pytest
 
 from autograder.labs import LAB02
 

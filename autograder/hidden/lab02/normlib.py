@@ -202,17 +202,16 @@ def backward_hints(x, gamma, dout, kind, G=None, eps=EPS):
         ],
         "dbeta": [(dbeta / N, "averaged over the batch: dbeta SUMS dout over the N examples")],
     }
-    if kind == "groupnorm":
-        if True:    # groups of every G-th feature (x.reshape(N, D // G, G))
-            N_, D = x.shape
-            xs = x.reshape(N_, D // G, G)
-            is_ = 1 / np.sqrt(xs.var(axis=1) + eps)                        # (N, G)
-            xhs = (xs - xs.mean(axis=1, keepdims=True)) * is_[:, None, :]
-            gs = (dout * gamma).reshape(N_, D // G, G)
-            dxs = is_[:, None, :] * (gs - gs.mean(axis=1, keepdims=True)
-                                     - xhs * np.mean(gs * xhs, axis=1, keepdims=True))
-            hints["dx"].append((dxs.reshape(N_, D), "groups of every G-th feature: a group is "
-                                "D // G CONSECUTIVE features (x.reshape(N, G, D // G))"))
+    if kind == "groupnorm":     # groups of every G-th feature (x.reshape(N, D // G, G))
+        D = x.shape[1]
+        xs = x.reshape(N, D // G, G)
+        is_ = 1 / np.sqrt(xs.var(axis=1) + eps)                        # (N, G)
+        xhs = (xs - xs.mean(axis=1, keepdims=True)) * is_[:, None, :]
+        gs = (dout * gamma).reshape(N, D // G, G)
+        dxs = is_[:, None, :] * (gs - gs.mean(axis=1, keepdims=True)
+                                 - xhs * np.mean(gs * xhs, axis=1, keepdims=True))
+        hints["dx"].append((dxs.reshape(N, D), "groups of every G-th feature: a group is "
+                            "D // G CONSECUTIVE features (x.reshape(N, G, D // G))"))
     return hints
 
 
