@@ -233,6 +233,26 @@ def test_test_mode_uses_running_averages(student, ref):
                  f"running averages")
 
 
+@grades("batchnorm_forward", CORRECTNESS)
+def test_test_mode_single_example(student, ref):
+    """At test time a batch may hold one example: its output must not depend on the batch."""
+    rng, x, gamma, beta = inputs("bn-test-one")
+    D = x.shape[1]
+    rm, rv = rng.standard_normal(D), rng.uniform(0.5, 2.0, size=D)
+    x_one = rng.standard_normal((1, D))
+    bn_param = {"mode": "test", "running_mean": rm, "running_var": rv}
+    case = f"test mode on a single example (N=1), D={D}, given running averages"
+    out, _, _ = bn_call(student, x_one, gamma, beta, {k: (v.copy() if isinstance(v, np.ndarray)
+                                                         else v) for k, v in bn_param.items()},
+                        case)
+    expected, _ = ref.normalization.batchnorm_forward(x_one.copy(), gamma, beta, dict(bn_param))
+    hints = [(np.broadcast_to(beta, x_one.shape), "the output is beta: test mode used the "
+              "statistics of the (one-example) batch; use running_mean and running_var")]
+    msg = compare(out, expected, name="out", rtol=REF_RTOL, hints=hints)
+    if msg:
+        fail(f"{case}: {msg}")
+
+
 @grades("batchnorm_forward", PROPERTY)
 def test_forward_properties(student, ref):
     rng, x, gamma, beta = inputs("bn-fwd-props")
