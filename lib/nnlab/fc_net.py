@@ -4,8 +4,8 @@ The architecture, for L = len(hidden_dims) + 1 layers:
 
     {affine - [normalization] - activation} x (L - 1)  -  affine  -  softmax
 
-With ``residual=True`` every hidden block whose input and output widths are equal becomes a
-residual block, ``h = h + block(h)`` (lab 02).
+With ``residual=True`` every hidden block after the first whose input and output widths are
+equal becomes a residual block, ``h = h + block(h)`` (lab 02).
 
 The network calls your functions through their modules (``layer_utils.affine_act_forward``,
 ``losses.softmax_loss``, ...), so whatever you write in ``nnlab`` is what trains; fix a bug,
@@ -50,8 +50,8 @@ class FullyConnectedNet:
           repeated exactly; None draws a fresh initialisation
         - activation: name of the hidden layers' activation, a key of
           ``nnlab.activations.ACTIVATIONS`` (e.g. "relu", "tanh", "sigmoid", "gelu")
-        - residual: bool; True makes each hidden block of equal input and output width a
-          residual block h -> h + block(h) (lab 02)
+        - residual: bool; True makes each hidden block after the first, of equal input and
+          output width, a residual block h -> h + block(h) (lab 02)
         - groups: number of groups G of 'groupnorm' (must divide every hidden width)
         """
         if normalization is not None and normalization not in norm.NORMALIZATIONS:
@@ -95,14 +95,16 @@ class FullyConnectedNet:
             self.params[f"b{i}"] = np.zeros(d_out, dtype=dtype)
             if normalization and i < self.num_layers:
                 if normalization == "groupnorm" and d_out % groups:
-                    raise ValueError(f"groups={groups} does not divide hidden_dims[{i - 1}]={d_out}")
+                    raise ValueError(f"groups={groups} does not divide "
+                                     f"hidden_dims[{i - 1}]={d_out}")
                 self.params[f"gamma{i}"] = np.ones(d_out, dtype=dtype)
                 self.params[f"beta{i}"] = np.zeros(d_out, dtype=dtype)
 
     def _is_residual(self, i):
-        """Whether hidden block i (1-based) adds its input to its output."""
+        """Whether hidden block i (1-based) adds its input to its output: with residual=True,
+        every hidden block after the first whose input and output widths are equal."""
         W = self.params[f"W{i}"]
-        return self.residual and W.shape[0] == W.shape[1]
+        return self.residual and i > 1 and W.shape[0] == W.shape[1]
 
     def loss(self, X, y=None):
         """Compute the loss and gradients for a minibatch, or the class scores.
@@ -156,7 +158,8 @@ class FullyConnectedNet:
                 df, grads[f"W{i}"], grads[f"b{i}"], grads[f"gamma{i}"], grads[f"beta{i}"] = \
                     norm.affine_norm_act_backward(dh, caches[i - 1])
             else:
-                df, grads[f"W{i}"], grads[f"b{i}"] = layer_utils.affine_act_backward(dh, caches[i - 1])
+                df, grads[f"W{i}"], grads[f"b{i}"] = layer_utils.affine_act_backward(
+                    dh, caches[i - 1])
             dh = dh + df if self._is_residual(i) else df    # the skip path passes dh unchanged
         for i in range(1, L + 1):
             grads[f"W{i}"] = grads[f"W{i}"] + self.reg * self.params[f"W{i}"]
