@@ -1,7 +1,8 @@
 """``nnlab demo``: the whole course pipeline on bundled sample submissions, offline.
 
-Creates a course, releases lab 01, makes a small class of sample submissions, autogrades them
-(nbgrader + the trusted grader), writes feedback, exports grades and prints the gradebook.
+Creates a course, releases labs 01 and 02, makes a small class of sample submissions,
+autogrades them (nbgrader + the trusted grader), writes feedback, exports grades and prints the
+gradebooks.
 
 The class:
 
@@ -12,6 +13,8 @@ The class:
   cell that tries to set every score in the gradebook to 100: contained, 0;
 * ``finn_broken`` — the reference, but the notebook is not valid JSON and ``losses.py`` has a
   syntax error: reported as such, every other function still graded.
+
+Lab 02 gets ada, ben and two students with catalogued normalization mistakes.
 """
 from __future__ import annotations
 
@@ -22,7 +25,7 @@ from pathlib import Path
 
 from . import REPO_ROOT
 from .errors import GraderFailed
-from .labs import LAB01
+from .labs import LAB01, LAB02
 from . import course as courselib
 
 SOLUTIONS = REPO_ROOT / "solutions" / "nnlab"
@@ -34,6 +37,14 @@ TESTS = REPO_ROOT / "tests"
 MISTAKES = {
     "cleo_mistakes": ("affine_db_mean", "softmax_no_shift"),
     "dev_mistakes": ("sigmoid_naive", "tanh_backward_x", "svm_counts_correct_class"),
+}
+#: per lab: (the public catalogue of mistakes, the students with mistakes from it)
+CLASSES = {
+    LAB01.name: ("catalogue/lab01_mistakes.py", MISTAKES),
+    LAB02.name: ("catalogue/lab02_mistakes.py", {
+        "cleo_mistakes": ("bn_unbiased_variance", "ln_backward_batch_axis"),
+        "dev_mistakes": ("bn_momentum_swapped", "bn_dgamma_averaged", "gn_strided_groups"),
+    }),
 }
 #: eve: numpy patched at import in her package, and a notebook cell that writes the gradebook.
 HOSTILE = ("patch_numpy", "kernel_writes_gradebook")
@@ -57,32 +68,38 @@ ANSWER = ("Sigmoid barely learns: after 20 epochs its loss is still near log 10 
           "The CIFAR-10 table need not agree: deep networks trained for long, gaps of 1-2 points.")
 
 
+ANSWERS = {LAB02.name: "Batch normalization keeps each layer's pre-activations at mean beta and "
+                      "std gamma, whatever the layers below do; a residual block passes dh on "
+                      "unchanged, so early layers still receive a gradient."}
+
+
 def _answer_question(notebook: Path) -> None:
-    """Fill the manually graded answer cell, as a student would."""
+    """Fill the manually graded answer cells, as a student would."""
     import nbformat
     nb = nbformat.read(notebook, as_version=4)
     for cell in nb.cells:
         meta = cell.get("metadata", {}).get("nbgrader", {})
         if meta.get("solution") and cell.cell_type == "markdown":
-            cell.source = ANSWER
+            cell.source = ANSWERS.get(notebook.stem, ANSWER)
     nbformat.write(nb, notebook)
 
 
-def make_submissions(course: Path) -> list[str]:
-    """Write the sample class into ``submitted/`` as nbgrader collect would."""
-    released = course / "release" / LAB01.name
-    mistakes = {m.id: m for m in _public_catalogue("catalogue/lab01_mistakes.py").MISTAKES}
-    students = ["ada_reference", "ben_untouched", *MISTAKES]
+def make_submissions(course: Path, lab=LAB01) -> list[str]:
+    """Write the sample class of ``lab`` into ``submitted/`` as nbgrader collect would."""
+    released = course / "release" / lab.name
+    catalogue, with_mistakes = CLASSES[lab.name]
+    mistakes = {m.id: m for m in _public_catalogue(catalogue).MISTAKES}
+    students = ["ada_reference", "ben_untouched", *with_mistakes]
     for student in students:
-        target = course / "submitted" / student / LAB01.name
+        target = course / "submitted" / student / lab.name
         if target.exists():
             shutil.rmtree(target)
         shutil.copytree(released, target)
         if student == "ben_untouched":
             continue
         courselib._copy_package(SOLUTIONS, target / "nnlab")
-        _answer_question(target / f"{LAB01.name}.ipynb")
-        for mistake in MISTAKES.get(student, ()):
+        _answer_question(target / f"{lab.name}.ipynb")
+        for mistake in with_mistakes.get(student, ()):
             entry = mistakes[mistake]
             path = target / "nnlab" / f"{entry.module}.py"
             path.write_text(path.read_text() + "\n\n# --- the student's version ---\n" + entry.source)
@@ -117,17 +134,27 @@ def run_demo(directory: Path) -> str:
     started = time.perf_counter()
     print(f"1/6 Creating an nbgrader course in {directory}")
     courselib.create_course(directory)
-    print(f"2/6 Releasing {LAB01.name} (nbgrader generate_assignment)")
-    courselib.release(directory, LAB01)
+    labs = (LAB01, LAB02)
+    print(f"2/6 Releasing {', '.join(lab.name for lab in labs)} (nbgrader generate_assignment)")
+    for lab in labs:
+        courselib.release(directory, lab)
     students = make_submissions(directory) + make_hostile_and_broken(directory)
-    print(f"3/6 {len(students)} sample submissions in {directory / 'submitted'}")
+    lab02_students = make_submissions(directory, LAB02)
+    print(f"3/6 {len(students)} sample submissions of {LAB01.name}, {len(lab02_students)} of "
+          f"{LAB02.name}, in {directory / 'submitted'}")
     print("4/6 Autograding: nbgrader runs each notebook, the trusted grader scores the functions")
-    outcomes = courselib.autograde(directory, LAB01)
-    _check_outcomes(outcomes)
+    for lab in labs:
+        # eve (hostile) and finn (broken) hand in lab 01 only
+        _check_outcomes(courselib.autograde(directory, lab), lab,
+                        zero=("ben_untouched", "eve_hostile") if lab is LAB01
+                        else ("ben_untouched",))
     print("5/6 Writing feedback and exporting grades")
-    courselib.feedback(directory, LAB01)
+    for lab in labs:
+        courselib.feedback(directory, lab)
     csv_path = courselib.export(directory, directory / "grades.csv")
-    table = courselib.format_gradebook(courselib.gradebook_rows(directory, LAB01), LAB01)
+    tables = [courselib.format_gradebook(courselib.gradebook_rows(directory, lab), lab)
+              for lab in labs]
+    table = "\n\n".join(tables)
     print("6/6 Done in %.0f s.\n" % (time.perf_counter() - started))
     print(table)
     print(f"\nFeedback for each student: {directory / 'feedback' / '<student>' / LAB01.name}"
@@ -163,26 +190,28 @@ def _containment_summary(directory: Path) -> str:
     ])
 
 
-def _check_outcomes(outcomes) -> None:
-    """Stop with the cause when the grader failed, or when the class did not grade as it must
-    (the reference full marks, the untouched stubs and the hostile student 0): a demo that
-    printed a gradebook of wrong grades would hide a broken grader."""
+def _check_outcomes(outcomes, lab=LAB01, zero=("ben_untouched", "eve_hostile")) -> None:
+    """Stop with the cause when the grader failed, or when the class of ``lab`` did not grade
+    as it must (the reference full marks, the untouched stubs and the hostile student — the
+    students in ``zero`` — 0): a demo that printed a gradebook of wrong grades would hide a
+    broken grader."""
     failed = courselib.report_grader_errors(outcomes, "nnlab demo")
     if failed:
         raise GraderFailed(f"the grader failed on {len(failed)} of {len(outcomes)} sample "
-                           f"submissions; first cause: {failed[0].detail}")
+                           f"submissions of {lab.name}; first cause: {failed[0].detail}")
     by_student = {o.student: o for o in outcomes}
     wrong = []
     ada = by_student.get("ada_reference")
     if ada is None or ada.score < ada.max_score:
         wrong.append(f"ada_reference (the reference) scored "
                      f"{'nothing' if ada is None else f'{ada.score:g} / {ada.max_score:g}'}")
-    for student in ("ben_untouched", "eve_hostile"):
+    for student in zero:
         o = by_student.get(student)
         if o is None or o.score != 0:
             wrong.append(f"{student} scored {'nothing' if o is None else f'{o.score:g}'}, not 0")
     if wrong:
-        raise GraderFailed("the sample class did not grade as it must: " + "; ".join(wrong))
+        raise GraderFailed(f"the sample class of {lab.name} did not grade as it must: "
+                           + "; ".join(wrong))
 
 
 def cli(args) -> int:

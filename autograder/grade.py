@@ -413,25 +413,26 @@ def grade_submission(submission_dir, lab, *, call_timeout=10.0, limits=None, ref
         if f.module in import_errors:
             msgs.append(import_errors[f.module])
         counted = [c for c in cs if c.counted]
-        notes = []
+        fnotes = []                 # this function's notes (``notes`` is the submission's)
         for c in cs:
             if not c.passed and c.message and c.message not in msgs and c.counted:
                 msgs.append(c.message)
             for n in c.notes + ([c.message] if not c.counted and c.message else []):
-                if n not in notes:
-                    notes.append(n)
+                if n not in fnotes:
+                    fnotes.append(n)
         if not counted:             # nothing could be graded: the notes say why it scores 0
-            msgs, notes = msgs + [n for n in notes if n not in msgs], []
+            msgs, fnotes = msgs + [n for n in fnotes if n not in msgs], []
         if len(msgs) > MAX_MESSAGES:
             msgs = msgs[:MAX_MESSAGES] + [f"... and {len(msgs) - MAX_MESSAGES} more failed checks"]
-        if len(notes) > MAX_MESSAGES:
-            notes = notes[:MAX_MESSAGES] + [f"... and {len(notes) - MAX_MESSAGES} more notes"]
+        if len(fnotes) > MAX_MESSAGES:
+            fnotes = fnotes[:MAX_MESSAGES] + [f"... and {len(fnotes) - MAX_MESSAGES} more notes"]
         if not cs:
             errors.append(f"no hidden checks for {f.name}")
         passed = bool(counted) and all(c.passed for c in counted) and score == f.points
         functions.append(FunctionResult(f.name, f.module, score, float(f.points), passed, msgs,
                                         sum(c.passed for c in counted), len(counted),
-                                        scoring_rule(f.name, float(f.points), cs, score), notes))
+                                        scoring_rule(f.name, float(f.points), cs, score),
+                                        fnotes))
 
     status = "ok"
     if import_errors:

@@ -60,7 +60,16 @@ LAB01 = Lab(
     ),
 )
 
-LABS = {lab.name: lab for lab in (LAB01,)}
+LAB02 = Lab(
+    name="02_normalization",
+    title="Normalization: batch, layer and group; residual connections",
+    functions=_g("normalization",
+                 ("batchnorm_forward", 6), ("batchnorm_backward", 5), ("batchnorm_backward_alt", 4),
+                 ("layernorm_forward", 3), ("layernorm_backward", 3),
+                 ("groupnorm_forward", 3), ("groupnorm_backward", 3)),
+)
+
+LABS = {lab.name: lab for lab in (LAB01, LAB02)}
 
 
 def get_lab(name: str) -> Lab:

@@ -56,10 +56,12 @@ def lock_differences(path=LOCK_FILE) -> list[str]:
     installed without them) are no difference: they cannot take part in grading.
     """
     installed = {}
-    for dist in metadata.distributions():
+    for dist in metadata.distributions():   # in sys.path order: the first is the one imported
         name = dist.metadata["Name"]
         if name:
-            installed[_canonical(name)] = dist.version
+            # setdefault: a later copy (setuptools/_vendor, put on sys.path by setuptools'
+            # import hooks) is not what the grader imports
+            installed.setdefault(_canonical(name), dist.version)
     out = []
     for name, pinned in sorted(lock_pins(path).items()):
         have = installed.get(name)

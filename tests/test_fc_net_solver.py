@@ -130,12 +130,8 @@ def test_the_net_calls_layers_through_their_modules(ref, monkeypatch):
 def test_future_features_raise_friendly_errors(ref):
     with pytest.raises(NotImplementedError, match="lab 04"):
         _net(ref, dropout_keep_ratio=0.5)
-    with pytest.raises(NotImplementedError, match="lab 02"):
-        _net(ref, normalization="batchnorm")
-    with pytest.raises(NotImplementedError, match="lab 02"):
-        _net(ref, normalization="layernorm")
-    with pytest.raises(ValueError, match="normalization"):
-        _net(ref, normalization="groupnorm")
+    with pytest.raises(ValueError, match="normalization"):     # lab 02 has the others
+        _net(ref, normalization="instancenorm")
     with pytest.raises(ValueError, match="choose one of: .*relu"):
         _net(ref, activation="softplus")
     with pytest.raises(ValueError, match="hidden_dims"):

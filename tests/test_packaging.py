@@ -165,3 +165,18 @@ def test_this_environment_is_the_pinned_one():
     package the lock pins has the pinned version, so the grades the tests see are the course's."""
     from autograder.provenance import lock_differences
     assert lock_differences() == []
+
+
+def test_a_vendored_copy_later_on_sys_path_is_no_difference(tmp_path, monkeypatch):
+    """setuptools puts its _vendor folder (old packaging, platformdirs) on sys.path during
+    autograding: the copy imported is the first one, so that is the one compared with the lock."""
+    import sys
+    from autograder.provenance import lock_differences, lock_pins
+    pinned = lock_pins()["packaging"]
+    info = tmp_path / "packaging-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: packaging\nVersion: 1.0\n")
+    monkeypatch.setattr(sys, "path", [*sys.path, str(tmp_path)])
+    assert lock_differences() == []
+    monkeypatch.setattr(sys, "path", [str(tmp_path), *sys.path])
+    assert lock_differences() == [f"packaging 1.0, lock {pinned}"]

@@ -139,6 +139,7 @@ class Sandbox:
         self.generation = 0
         self.last_warnings = []
         self.last_mutated = []
+        self.last_args = None
         self.restarts = 0
         self._imported = set()
         self._hung_imports = {}       # module -> message (an import that timed out)
@@ -411,13 +412,15 @@ class Sandbox:
 
     # ------------------------------------------------------------------ calls
     def call(self, module, function, *args, keep=None, select=None, report_mutation=False,
-             watch_inputs=False, timeout=None, **kwargs):
+             watch_inputs=False, return_args=False, timeout=None, **kwargs):
         """Call ``nnlab.<module>.<function>(*args, **kwargs)`` in the worker.
 
         report_mutation: set ``last_mutated`` to the arrays the call changed in place (see
         worker_main). watch_inputs: remember the arrays this call received with the handles
         it returns, so that a later call given such a handle (a backward given its cache)
         with report_mutation also reports "cache:args[i]" when it changed them.
+        return_args: also fetch the positional arguments as the call left them (into
+        ``last_args``): what a function wrote back into a dict it was given.
         """
         self._check_handles(args)
         self._check_handles(kwargs)
@@ -431,7 +434,11 @@ class Sandbox:
             req["report_mutation"] = True
         if watch_inputs:
             req["watch_inputs"] = True
-        return self.request(req, function, timeout)["ok"]
+        if return_args:
+            req["return_args"] = True
+        reply = self.request(req, function, timeout)
+        self.last_args = reply.get("args") if return_args else None
+        return reply["ok"]
 
     def call_many(self, module, function, args_list, *, select=None, timeout=None, **kwargs):
         """Evaluate the function on many argument lists in one round trip."""

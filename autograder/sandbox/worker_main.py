@@ -8,8 +8,9 @@ skips site-packages processing, so no .pth file, editable install or the grader 
 Requests (one frame each) and replies:
 
     {"op": "call", "module": m, "function": f, "args": [...], "kwargs": {...},
-     "keep": [i, ...]?, "select": i?, "report_mutation": bool?, "watch_inputs": bool?}
-        -> {"ok": value, "warnings": [...], "mutated": [...]?}
+     "keep": [i, ...]?, "select": i?, "report_mutation": bool?, "watch_inputs": bool?,
+     "return_args": bool?}
+        -> {"ok": value, "warnings": [...], "mutated": [...]?, "args": [...]?}
     {"op": "call_many", "module", "function", "args_list": [[...], ...], "kwargs"?, "select"?}
         -> {"ok": [value, ...], "warnings": [...]}
     {"op": "release", "handles": [id, ...]}  -> {"ok": None}
@@ -240,6 +241,10 @@ def handle(req):
                     if type(h) is protocol.Handle:
                         _inputs_of[h.id] = [(path, a) for path, a, _ in received]
             reply = {"ok": result, "warnings": record[:20]}
+            if req.get("return_args"):
+                # the arguments as the call left them: state a function writes back into a
+                # dict it was given (batchnorm's running averages in bn_param)
+                reply["args"] = args
             if req.get("report_mutation"):
                 reply["mutated"] = [p for p, a, before in watched
                                     if a.shape != before.shape

@@ -2,7 +2,10 @@
 
 The architecture, for L = len(hidden_dims) + 1 layers:
 
-    {affine - activation} x (L - 1)  -  affine  -  softmax
+    {affine - [normalization] - activation} x (L - 1)  -  affine  -  softmax
+
+With ``residual=True`` every hidden block after the first whose input and output widths are
+equal becomes a residual block, ``h = h + block(h)`` (lab 02).
 
 The network calls your functions through their modules (``layer_utils.affine_act_forward``,
 ``losses.softmax_loss``, ...), so whatever you write in ``nnlab`` is what trains; fix a bug,
@@ -10,7 +13,7 @@ re-run the cell, and the network uses the fix.
 """
 import numpy as np
 
-from . import activations, layer_utils, layers, losses
+from . import activations, layer_utils, layers, losses, normalization as norm
 
 
 class FullyConnectedNet:
@@ -23,7 +26,8 @@ class FullyConnectedNet:
 
     def __init__(self, hidden_dims, input_dim=3 * 32 * 32, num_classes=10,
                  dropout_keep_ratio=1, normalization=None, reg=0.0, weight_scale=1e-2,
-                 dtype=np.float32, seed=None, activation="relu"):
+                 dtype=np.float32, seed=None, activation="relu",
+                 residual=False, groups=2):
         """Build the network and initialise its parameters.
 
         Inputs:
@@ -33,7 +37,9 @@ class FullyConnectedNet:
         - num_classes: int, the number of classes
         - dropout_keep_ratio: probability of KEEPING a unit; only 1 (no dropout) is supported
           until dropout arrives in lab 04
-        - normalization: None; 'batchnorm' and 'layernorm' arrive in lab 02
+        - normalization: None, 'batchnorm', 'layernorm' or 'groupnorm' (lab 02): a
+          normalization layer between each hidden affine layer and its activation, with
+          parameters gamma1.., beta1.. of shape (H_i,) (start at 1 and 0)
         - reg: float, L2 regularisation strength: the loss gains 0.5 * reg * sum(W**2) over all
           weight matrices (biases are not regularised)
         - weight_scale: float, standard deviation of the Gaussian the weights are drawn from;
@@ -44,14 +50,13 @@ class FullyConnectedNet:
           repeated exactly; None draws a fresh initialisation
         - activation: name of the hidden layers' activation, a key of
           ``nnlab.activations.ACTIVATIONS`` (e.g. "relu", "tanh", "sigmoid", "gelu")
+        - residual: bool; True makes each hidden block after the first, of equal input and
+          output width, a residual block h -> h + block(h) (lab 02)
+        - groups: number of groups G of 'groupnorm' (must divide every hidden width)
         """
-        if normalization is not None:
-            if normalization not in ("batchnorm", "layernorm"):
-                raise ValueError(f"normalization must be None, 'batchnorm' or 'layernorm', "
-                                 f"got {normalization!r}")
-            raise NotImplementedError(
-                f"normalization={normalization!r}: batch/layer normalisation arrives in lab 02. "
-                f"Use normalization=None for now.")
+        if normalization is not None and normalization not in norm.NORMALIZATIONS:
+            raise ValueError(f"normalization must be None, 'batchnorm', 'layernorm' or "
+                             f"'groupnorm', got {normalization!r}")
         if dropout_keep_ratio != 1:
             raise NotImplementedError(
                 f"dropout_keep_ratio={dropout_keep_ratio!r}: dropout arrives in lab 04. "
@@ -74,9 +79,13 @@ class FullyConnectedNet:
         self.dtype = dtype
         self.activation = activation
         self.params = {}
-        # Kept for cs231n compatibility; lab 02 (normalisation) and lab 04 (dropout) use them.
+        # Kept for cs231n compatibility; lab 04 (dropout) uses dropout_param.
         self.dropout_param = {}
-        self.bn_params = []
+        self.residual = bool(residual)
+        # One param dict per hidden layer: bn_param (with the running averages), ln_param or
+        # gn_param (with G).
+        extra = {"batchnorm": {"mode": "train"}, "groupnorm": {"G": groups}}.get(normalization, {})
+        self.bn_params = [dict(extra) for _ in hidden_dims] if normalization else []
 
         rng = np.random.default_rng(seed)
         dims = [input_dim] + hidden_dims + [num_classes]
@@ -84,6 +93,18 @@ class FullyConnectedNet:
             d_in, d_out = dims[i - 1], dims[i]
             self.params[f"W{i}"] = (weight_scale * rng.standard_normal((d_in, d_out))).astype(dtype)
             self.params[f"b{i}"] = np.zeros(d_out, dtype=dtype)
+            if normalization and i < self.num_layers:
+                if normalization == "groupnorm" and d_out % groups:
+                    raise ValueError(f"groups={groups} does not divide "
+                                     f"hidden_dims[{i - 1}]={d_out}")
+                self.params[f"gamma{i}"] = np.ones(d_out, dtype=dtype)
+                self.params[f"beta{i}"] = np.zeros(d_out, dtype=dtype)
+
+    def _is_residual(self, i):
+        """Whether hidden block i (1-based) adds its input to its output: with residual=True,
+        every hidden block after the first whose input and output widths are equal."""
+        W = self.params[f"W{i}"]
+        return self.residual and i > 1 and W.shape[0] == W.shape[1]
 
     def loss(self, X, y=None):
         """Compute the loss and gradients for a minibatch, or the class scores.
@@ -106,9 +127,19 @@ class FullyConnectedNet:
         # Forward: hidden layers, then the output affine layer.
         caches = []
         h = X
+        for p in self.bn_params:            # batchnorm: batch statistics only in training
+            if "mode" in p:
+                p["mode"] = "test" if y is None else "train"
         for i in range(1, L):
-            h, cache = layer_utils.affine_act_forward(
-                h, self.params[f"W{i}"], self.params[f"b{i}"], self.activation)
+            if self.normalization:
+                f, cache = norm.affine_norm_act_forward(
+                    h, self.params[f"W{i}"], self.params[f"b{i}"], self.params[f"gamma{i}"],
+                    self.params[f"beta{i}"], self.normalization, self.bn_params[i - 1],
+                    self.activation)
+            else:
+                f, cache = layer_utils.affine_act_forward(
+                    h, self.params[f"W{i}"], self.params[f"b{i}"], self.activation)
+            h = h + f if self._is_residual(i) else f
             caches.append(cache)
         scores, out_cache = layers.affine_forward(h, self.params[f"W{L}"], self.params[f"b{L}"])
 
@@ -123,7 +154,13 @@ class FullyConnectedNet:
         grads = {}
         dh, grads[f"W{L}"], grads[f"b{L}"] = layers.affine_backward(dscores, out_cache)
         for i in range(L - 1, 0, -1):
-            dh, grads[f"W{i}"], grads[f"b{i}"] = layer_utils.affine_act_backward(dh, caches[i - 1])
+            if self.normalization:
+                df, grads[f"W{i}"], grads[f"b{i}"], grads[f"gamma{i}"], grads[f"beta{i}"] = \
+                    norm.affine_norm_act_backward(dh, caches[i - 1])
+            else:
+                df, grads[f"W{i}"], grads[f"b{i}"] = layer_utils.affine_act_backward(
+                    dh, caches[i - 1])
+            dh = dh + df if self._is_residual(i) else df    # the skip path passes dh unchanged
         for i in range(1, L + 1):
             grads[f"W{i}"] = grads[f"W{i}"] + self.reg * self.params[f"W{i}"]
         return float(loss), grads

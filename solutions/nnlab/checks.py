@@ -67,8 +67,11 @@ LAB_FUNCTIONS = {
         "affine_relu_forward": "layer_utils", "affine_relu_backward": "layer_utils",
         "softmax_loss": "losses", "svm_loss": "losses",
     },
+    "02_normalization": {name: "normalization" for name in (
+        "batchnorm_forward", "batchnorm_backward", "batchnorm_backward_alt",
+        "layernorm_forward", "layernorm_backward", "groupnorm_forward", "groupnorm_backward")},
 }
-_EXPECTED_FILES = {"01_layers": "lab01.json"}
+_EXPECTED_FILES = {"01_layers": "lab01.json", "02_normalization": "lab02.json"}
 
 FORWARD_TOL = 1e-7      # stored reference values carry 10 significant digits
 GRADIENT_TOL = 1e-6     # analytic vs centred difference (h = 1e-5) in float64
@@ -831,6 +834,9 @@ def _check_elementwise_backward(env, act):
 
 
 def _check(env, name):
+    if name in LAB_FUNCTIONS["02_normalization"]:
+        from . import checks_lab02
+        return checks_lab02.check(env, name)
     if name == "affine_forward":
         return [_forward_row(env, name, "out", "layers", _affine_inputs())]
     if name == "affine_backward":

@@ -4,7 +4,8 @@
 with respect to the inputs, in argument order.
 
 For cs231n compatibility this module also re-exports every activation (``relu_forward``, ...)
-and the two losses, so ``from nnlab.layers import relu_forward, softmax_loss`` works.
+and the two losses, and the normalization layers (lab 02), so
+``from nnlab.layers import relu_forward, softmax_loss, batchnorm_forward`` works.
 """
 import importlib
 
@@ -22,6 +23,9 @@ _REEXPORTS = {
         "selu_forward", "sigmoid_backward", "sigmoid_forward", "swish_backward",
         "swish_forward", "tanh_backward", "tanh_forward",),
     "losses": ("softmax_loss", "svm_loss"),
+    "normalization": (
+        "batchnorm_backward", "batchnorm_backward_alt", "batchnorm_forward",
+        "groupnorm_backward", "groupnorm_forward", "layernorm_backward", "layernorm_forward"),
 }
 
 
