@@ -1,7 +1,8 @@
 """``nnlab demo``: the whole course pipeline on bundled sample submissions, offline.
 
 Creates a course, releases lab 01, makes a small class of sample submissions, autogrades them
-(nbgrader + the trusted grader), writes feedback, exports grades and prints the gradebook.
+(nbgrader + the trusted grader), writes feedback, exports grades and prints the gradebook; then
+does the same for lab 03 (``autograder/demo_lab03.py``).
 
 The class:
 
@@ -131,6 +132,9 @@ def run_demo(directory: Path) -> str:
     if report.exists():
         print(report.read_text())
     print(_containment_summary(directory))
+    from . import demo_lab03   # the later labs: same course, their own sample classes
+    print()
+    demo_lab03.run(directory, "Next: ")
     return table
 
 
