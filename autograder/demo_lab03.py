@@ -46,8 +46,8 @@ def make_submissions(course: Path) -> list[str]:
 
 
 def run(directory: Path, step: str = "") -> str:
-    """Release, grade and give feedback on lab 03 in the course at ``directory``; return the
-    gradebook table."""
+    """Release, grade, give feedback on and export lab 03 in the course at ``directory``;
+    return the gradebook table."""
     directory = Path(directory)
     print(f"{step}Lab {LAB.name}: release, {len(MISTAKES) + 2} sample submissions, autograde, "
           f"feedback")
@@ -55,8 +55,11 @@ def run(directory: Path, step: str = "") -> str:
     make_submissions(directory)
     courselib.autograde(directory, LAB)
     courselib.feedback(directory, LAB)
+    csv_path = courselib.export(directory, directory / "grades.csv")   # now with both labs
     table = courselib.format_gradebook(courselib.gradebook_rows(directory, LAB), LAB)
     print(table)
+    print(f"Feedback: {directory / 'feedback' / '<student>' / LAB.name}; grades CSV (every lab): "
+          f"{csv_path}")
     report = directory / courselib.STATUS_DIR / LAB.name / "dev_mistakes.report.txt"
     if report.exists():
         print(f"\nExample — what dev_mistakes reads for lab {LAB.name}:\n")
