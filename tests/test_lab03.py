@@ -235,3 +235,19 @@ def test_network_dropout_only_in_training(reference):
     plain = reference.fc_net.FullyConnectedNet([50], input_dim=4, num_classes=3,
                                                dtype=np.float64, seed=0)
     np.testing.assert_allclose(m.loss(X), plain.loss(X), rtol=1e-12)   # no test-time scaling
+
+
+def test_feedback_never_shows_hidden_source(reports):
+    from autograder.grade import HIDDEN_DIR
+    code = set()
+    for p in (HIDDEN_DIR / "lab03").rglob("*.py"):
+        for line in p.read_text().splitlines():
+            s = line.strip()
+            if len(s) > 25 and not s.startswith("#") and '"' not in s and "'" not in s:
+                code.add(s)
+    assert len(code) > 20
+    for name, r in reports.items():
+        for text in (r.to_text(), r.to_json(), r.to_gradescope()):
+            leaked = [line for line in code if line in text]
+            assert not leaked, (name, leaked[:3])
+            assert "array(" not in text
