@@ -267,8 +267,10 @@ def cells(b, lab=LAB03):
         from nnlab.grading_mode import budget
         from nnlab.solver import Solver
 
-        run = budget(full=dict(epochs=40, long_epochs=150, copies=9, regs=[0, 1e-3, 1e-2, 3e-2, 0.1, 0.3]),
-                     graded=dict(epochs=2, long_epochs=3, copies=1, regs=[0, 0.1]))
+        run = budget(full=dict(epochs=40, dropout_epochs=60, long_epochs=150, copies=9,
+                               keeps=[1.0, 0.5, 0.25], regs=[0, 1e-3, 1e-2, 3e-2, 0.1, 0.3]),
+                     graded=dict(epochs=2, dropout_epochs=2, long_epochs=3, copies=1,
+                                 keeps=[1.0, 0.5], regs=[0, 0.1]))
         n_small = 150
         small = {"X_train": data["X_train"][:n_small], "y_train": data["y_train"][:n_small],
                  "X_val": data["X_val"], "y_val": data["y_val"]}
@@ -289,18 +291,19 @@ def cells(b, lab=LAB03):
         md("""
         ### 4.1 Dropout and the gap
 
-        The same network with and without dropout; solid lines are training accuracy, dashed
-        lines validation accuracy. Look at the gap between each pair, and at how fast the
-        training accuracy reaches 100 %.
+        The same network without dropout and with two keep probabilities, 60 epochs each; solid
+        lines are training accuracy, dashed lines validation accuracy. Look at the gap between
+        each pair, and at how fast the training accuracy reaches 100 %.
         """),
         code("""
         with needs_your_code():
-            runs = {"no dropout": train(), "dropout, keep 0.5": train(keep=0.5)}
+            runs = {(f"keep {keep}" if keep < 1 else "no dropout"): train(keep=keep, epochs=run["dropout_epochs"])
+                    for keep in run["keeps"]}
             fig, ax = plt.subplots(figsize=(6, 3.5))
-            for (name, s), color in zip(runs.items(), ("C0", "C1")):
+            for (name, s), color in zip(runs.items(), ("C0", "C1", "C2")):
                 ax.plot(s.train_acc_history, color=color, label=f"{name}: train")
                 ax.plot(s.val_acc_history, "--", color=color, label=f"{name}: validation")
-                print(f"{name:>18}: train {s.train_acc_history[-1]:.3f}, validation "
+                print(f"{name:>10}: train {s.train_acc_history[-1]:.3f}, validation "
                       f"{s.val_acc_history[-1]:.3f}, gap {s.train_acc_history[-1] - s.val_acc_history[-1]:.3f}")
             ax.set_xlabel("accuracy check (about one per epoch)"); ax.set_ylabel("accuracy")
             ax.legend(fontsize=8); fig.tight_layout(); plt.show()
