@@ -460,11 +460,12 @@ def _check_augment(env):
     rows.append(_row("augment", "same seed, same images", seeds))
 
     def not_mutated():
+        _aug(env, X, y, max_shift=1, noise_std=0.1, seed=0)   # raises a row's hint if it fails
         Xc = X.copy()    # called directly: _call would hand over a copy
         fn = env.module("augment").augment
         try:
             fn(Xc, y.copy(), max_shift=1, noise_std=0.1, seed=0)
-        except Exception:  # noqa: BLE001 — reported by the other rows
+        except Exception:  # noqa: BLE001 — it worked on a copy above
             return None
         if not np.array_equal(Xc, X):
             raise _Problem("X was modified in place: work on a copy, the caller's images must "
