@@ -251,3 +251,23 @@ def test_feedback_never_shows_hidden_source(reports):
             leaked = [line for line in code if line in text]
             assert not leaked, (name, leaked[:3])
             assert "array(" not in text
+
+
+def test_open_checks_catch_every_catalogued_mistake_and_pass_every_variant(tmp_path, monkeypatch):
+    """The notebook's open checks (student side) share the grader's judgements: every mistake of
+    the catalogue already fails an open check of its function, every variant passes them."""
+    from nnlab.checks import check
+    monkeypatch.syspath_prepend(str(tmp_path))
+    missed, rejected = [], []
+    for i, entry in enumerate(MISTAKES + VARIANTS):
+        name = f"lab03_catalogue_{i}"
+        shutil.copytree(SOLUTIONS, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__"))
+        with open(tmp_path / name / f"{entry.module}.py", "a") as f:
+            f.write("\n\n" + entry.source)
+        if entry in MISTAKES:
+            if check(entry.function, package=name).passed:
+                missed.append(entry.id)
+        else:
+            rejected += [(entry.id, fn) for fn in entry.functions
+                         if not check(fn, package=name).passed]
+    assert missed == [] and rejected == []

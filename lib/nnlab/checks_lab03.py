@@ -61,6 +61,14 @@ def dropout_train_problem(x, out, p):
         return ("the kept units are not all x times the same factor: out must be x / p where a "
                 "unit is kept and 0 where it is dropped")
     frac = float(kept.mean())
+    if kept.ndim >= 2 and kept.shape[0] > 1 and 0 < frac < 1:
+        rows = kept.reshape(kept.shape[0], -1)
+        if rows.shape[1] > 1 and np.all(rows == rows[0]):
+            return ("the same units are dropped for every example: the mask must have the full "
+                    "shape of x (one independent draw per entry), not x.shape[1:]")
+        if rows.shape[1] > 1 and np.all(rows == rows[:, :1]):
+            return ("whole examples are dropped (a mask of shape (N, 1)?): draw one keep/drop "
+                    "decision per entry of x")
     se = np.sqrt(p * (1 - p) / n) if p < 1 else 0.0
     tol = SIGMAS * se + 0.5 / n
     if abs(frac - p) > tol:
@@ -69,14 +77,6 @@ def dropout_train_problem(x, out, p):
                     f"p = {p:g}, about 1 - p; p is the probability of KEEPING a unit "
                     f"(keep where rand < p)")
         return f"{frac:.1%} of the units were kept, expected p = {p:.0%} (± {tol:.1%})"
-    if kept.ndim >= 2 and kept.shape[0] > 1:
-        rows = kept.reshape(kept.shape[0], -1)
-        if rows.shape[1] > 1 and np.all(rows == rows[0]) and 0 < frac < 1:
-            return ("the same units are dropped for every example: the mask must have the full "
-                    "shape of x (one independent draw per entry), not x.shape[1:]")
-        if rows.shape[1] > 1 and np.all(rows == rows[:, :1]) and 0 < frac < 1:
-            return ("whole examples are dropped (a mask of shape (N, 1)?): draw one keep/drop "
-                    "decision per entry of x")
     if not _near(r, 1 / p):
         if _near(r, 1.0):
             return ("no 1/p scaling at train time (vanilla dropout): inverted dropout divides "
@@ -252,6 +252,45 @@ def augment_noise_problem(X, X_aug, noise_std):
     return None
 
 
+def penalty_candidates(fn, params, reg):
+    """(value, message) pairs: what a penalty equals under each known mistake."""
+    W = [v for k, v in params.items() if k.startswith("W")]
+    every = list(params.values())
+    if fn == "l2_penalty":
+        return [
+            (0.5 * reg * sum(np.sum(v * v) for v in every),
+             "the biases / normalisation parameters are regularised too: only the weights "
+             "(names starting with 'W') are"),
+            (reg * sum(np.sum(w * w) for w in W),
+             "the 0.5 is missing: this course's L2 penalty is 0.5 * reg * sum(W**2), so that "
+             "its gradient is reg * W (PyTorch's weight_decay)"),
+            (0.5 * reg * sum(np.sqrt(np.sum(w * w)) for w in W),
+             "the norm is not squared: the L2 penalty sums the SQUARED weights"),
+        ]
+    return [
+        (reg * sum(np.sum(np.abs(v)) for v in every),
+         "the biases / normalisation parameters are regularised too: only the weights "
+         "(names starting with 'W') are"),
+        (reg * sum(np.sum(w) for w in W), "the absolute value is missing: L1 sums |W|"),
+        (0.5 * reg * sum(np.sum(w * w) for w in W), "that is the L2 penalty: L1 sums |W|"),
+        (0.5 * reg * sum(np.sum(np.abs(w)) for w in W),
+         "a factor 0.5 slipped in: the L1 penalty is reg * sum(|W|)"),
+    ]
+
+
+def gradient_candidates(fn, w, reg):
+    """(value, message) pairs: what the gradient of w equals under each known mistake."""
+    if fn == "l2_penalty":
+        return [(2 * reg * w, "it is 2 * reg * W: with the 0.5 in the penalty, "
+                              "d/dW (0.5 * reg * W**2) = reg * W (the 0.5 convention mixed up)"),
+                (0.5 * reg * w, "it is 0.5 * reg * W: the factor 2 from differentiating W**2 "
+                                "is missing (d/dW 0.5 * reg * W**2 = reg * W)"),
+                (reg * np.sign(w), "that is the L1 gradient: L2's is reg * W")]
+    return [(reg * w, "that is the L2 gradient reg * W: L1's is reg * sign(W)"),
+            (reg * np.ones_like(w), "d|W|/dW is sign(W), -1 where W < 0, not 1 everywhere"),
+            (-reg * np.sign(w), "the sign is wrong: d|W|/dW = +1 for W > 0, -1 for W < 0")]
+
+
 # --------------------------------------------------------------------------------------------
 # open checks (rows of the notebook's tables)
 # --------------------------------------------------------------------------------------------
@@ -296,7 +335,7 @@ def _drop(env, x, **param):
 
 
 def _check_dropout_forward(env):
-    from .checks import _row
+    from .checks import _Problem, _row
     x = _nonzero_x("dropout", (250, 200))
     rows = [_row("dropout_forward", "test mode: out = x", lambda: _verdict(
         dropout_test_problem(x, _drop(env, x, p=0.3, mode="test"), 0.3)))]
@@ -318,6 +357,18 @@ def _check_dropout_forward(env):
         if np.array_equal(a, c):
             return _verdict("seeds 7 and 8 gave the same mask: is the seed hard-coded?")
     rows.append(_row("dropout_forward", "same seed, same mask", seeds))
+
+    def not_mutated():
+        _drop(env, x, p=0.5, mode="train", seed=2)        # raises a row's hint if it fails
+        xc = x.copy()    # called directly: _call would hand over a copy
+        try:
+            env.module("dropout").dropout_forward(xc, {"p": 0.5, "mode": "train", "seed": 2})
+        except Exception:  # noqa: BLE001 — it worked on a copy above
+            return None
+        if not np.array_equal(xc, x):
+            raise _Problem("x was modified in place (x *= mask?): compute out = x * mask, the "
+                           "caller's x must not change")
+    rows.append(_row("dropout_forward", "x not modified", not_mutated))
 
     def unseeded():
         if np.array_equal(_drop(env, x, p=0.5, mode="train"), _drop(env, x, p=0.5, mode="train")):
@@ -376,15 +427,35 @@ def _numeric_penalty_grad(env, name, params, reg, key):
     return grad
 
 
+def _explained(problem, got, candidates):
+    """The problem, with the message of the known mistake ``got`` matches, if any."""
+    from .checks import _Problem
+    for value, message in candidates:
+        value = np.asarray(value, dtype=np.float64)
+        if value.shape == np.shape(got) and np.allclose(got, value, rtol=1e-6, atol=1e-12):
+            return _Problem(message, problem.rel_error)
+    return problem
+
+
 def _check_penalty(env, name):
-    from .checks import (GRADIENT_TOL, _as_array, _call, _compare, _forward_row, _Problem,
-                         _row, _unpack)
+    from .checks import (GRADIENT_TOL, _as_array, _call, _compare, _expected, _forward_row,
+                         _Problem, _row, _unpack)
     params = _params(name)
     reg = 0.7
-    rows = [_forward_row(env, name, "penalty", "regularization", (params, reg), index=0,
-                         what="loss", hint="only the weights W1, W2 (names starting with 'W')")]
     if env.record is not None:
-        return rows
+        return [_forward_row(env, name, "penalty", "regularization", (params, reg), index=0,
+                             what="loss")]
+
+    def value():
+        loss = _unpack(_call(env, "regularization", name, params, reg), name,
+                       ("penalty", "grads"))[0]
+        loss = _as_array(loss, "penalty")
+        try:
+            return _compare(loss, _expected(env, name, "penalty"), "penalty",
+                            formula_hint="compare with the formula in the docstring")
+        except _Problem as p:
+            raise _explained(p, loss, penalty_candidates(name, params, reg)) from None
+    rows = [_row(name, "penalty", value)]
 
     def grads():
         loss, g = _unpack(_call(env, "regularization", name, params, reg), name,
@@ -400,8 +471,12 @@ def _check_penalty(env, name):
             if key not in g:
                 raise _Problem(f"grads has no entry for {key}")
             num = _numeric_penalty_grad(env, name, params, reg, key)
-            return _compare(g[key], num, f"grads['{key}']", reference_shape_of=(key, None),
-                            tol=GRADIENT_TOL, formula_hint="differentiate your own penalty")
+            try:
+                return _compare(g[key], num, f"grads['{key}']", reference_shape_of=(key, None),
+                                tol=GRADIENT_TOL, formula_hint="differentiate your own penalty")
+            except _Problem as p:
+                got = _as_array(g[key], f"grads['{key}']")
+                raise _explained(p, got, gradient_candidates(name, params[key], reg)) from None
         rows.append(_row(name, f"grads['{key}'] (numerical)", run))
 
     def not_biases():

@@ -65,43 +65,6 @@ def _weights(params):
     return [k for k in params if k.startswith("W")]
 
 
-def _penalty_hints(fn, params, reg):
-    W = [params[k] for k in _weights(params)]
-    every = list(params.values())
-    if fn == "l2_penalty":
-        return [
-            (0.5 * reg * sum(np.sum(v * v) for v in every),
-             "the biases / normalisation parameters are regularised too: only the weights "
-             "(names starting with 'W') are"),
-            (reg * sum(np.sum(w * w) for w in W),
-             "the 0.5 is missing: this course's L2 penalty is 0.5 * reg * sum(W**2), so that "
-             "its gradient is reg * W (PyTorch's weight_decay)"),
-            (0.5 * reg * sum(np.sqrt(np.sum(w * w)) for w in W),
-             "the norm is not squared: the L2 penalty sums the SQUARED weights"),
-        ]
-    return [
-        (reg * sum(np.sum(np.abs(v)) for v in every),
-         "the biases / normalisation parameters are regularised too: only the weights "
-         "(names starting with 'W') are"),
-        (reg * sum(np.sum(w) for w in W), "the absolute value is missing: L1 sums |W|"),
-        (0.5 * reg * sum(np.sum(w * w) for w in W), "that is the L2 penalty: L1 sums |W|"),
-        (0.5 * reg * sum(np.sum(np.abs(w)) for w in W),
-         "a factor 0.5 slipped in: the L1 penalty is reg * sum(|W|)"),
-    ]
-
-
-def _grad_hints(fn, w, reg):
-    if fn == "l2_penalty":
-        return [(2 * reg * w, "it is 2 * reg * W: with the 0.5 in the penalty, "
-                              "d/dW (0.5 * reg * W**2) = reg * W (the 0.5 convention mixed up)"),
-                (0.5 * reg * w, "it is 0.5 * reg * W: the factor 2 from differentiating W**2 "
-                                "is missing (d/dW 0.5 * reg * W**2 = reg * W)"),
-                (reg * np.sign(w), "that is the L1 gradient: L2's is reg * W")]
-    return [(reg * w, "that is the L2 gradient reg * W: L1's is reg * sign(W)"),
-            (reg * np.ones_like(w), "d|W|/dW is sign(W), -1 where W < 0, not 1 everywhere"),
-            (-reg * np.sign(w), "the sign is wrong: d|W|/dW = +1 for W > 0, -1 for W < 0")]
-
-
 def _penalty_value(value, case, fn):
     if value is None or isinstance(value, (dict, list, tuple, str)) or \
             (isinstance(value, np.ndarray) and value.size != 1):
@@ -121,7 +84,7 @@ def test_penalty_value(student, ref, fn, conv):
     _penalty_value(penalty, case, fn)
     expected, _ = getattr(ref.regularization, fn)({k: v.copy() for k, v in params.items()}, reg)
     msg = compare(penalty, expected, name="the penalty", rtol=REF_RTOL,
-                  hints=_penalty_hints(fn, params, reg))
+                  hints=ref.checks_lab03.penalty_candidates(fn, params, reg))
     if msg:
         fail(f"{case}: {msg}")
 
@@ -145,7 +108,7 @@ def test_penalty_gradients_match_reference(student, ref, fn):
         if key not in grads:
             fail(f"{case}: grads has no entry for {key} (every weight is regularised)")
         msg = compare(grads[key], expected[key], name=f"grads['{key}']", rtol=REF_RTOL,
-                      hints=_grad_hints(fn, params[key], reg))
+                      hints=ref.checks_lab03.gradient_candidates(fn, params[key], reg))
         if msg:
             fail(f"{case}: {msg}")
 
