@@ -44,5 +44,5 @@ def augment(X, y, max_shift=1, noise_std=0.0, seed=None):
                          f"got {max_shift!r} and {noise_std!r}")
     # Hint: one rng = np.random.default_rng(seed) for everything; draw a (dy, dx) pair per image with rng.integers.
     # Hint: np.pad the last two axes with max_shift zeros on each side, then cut an (H, W) window per image. np.roll wraps around: not a shift.
-    # Hint: Add noise_std * rng.standard_normal(X.shape); the labels are unchanged (return a copy of y).
+    # Hint: Noise: standard-normal draws from the same rng, scaled so their standard deviation is noise_std. Labels: a copy of y.
     raise NotImplementedError("augment is yours to write (lib/nnlab/augment.py). Hint: one rng = np.random.default_rng(seed) for everything; draw a (dy, dx) pair per image with rng.integers.")

@@ -44,7 +44,7 @@ def dropout_forward(x, dropout_param):
 
     mask = None
     # Hint: seed given: rng = np.random.default_rng(seed) (or np.random.seed(seed)); the same seed must give the same mask.
-    # Hint: Train: a mask of x.shape that is 1/p with probability p and 0 otherwise, e.g. (rng.random(x.shape) < p) / p.
+    # Hint: Train: a mask of x.shape holding 1/p where a uniform draw falls below p, 0 elsewhere; out is x times the mask.
     # Hint: Test: out = x. Inverted dropout already rescaled at training time.
     raise NotImplementedError("dropout_forward is yours to write (lib/nnlab/dropout.py). Hint: seed given: rng = np.random.default_rng(seed) (or np.random.seed(seed)); the same seed must give the same mask.")
     cache = (dropout_param, mask)
@@ -63,7 +63,7 @@ def dropout_backward(dout, cache):
     """
     dropout_param, mask = cache
     mode = dropout_param["mode"]
-    # Hint: Train: out = x * mask, so dx = dout * mask with the SAME mask as the forward pass (from the cache).
+    # Hint: Train: out = x * mask, so the local gradient is the mask itself: the one in the cache, never a new draw.
     # Hint: Test: out = x, so dx = dout.
-    raise NotImplementedError("dropout_backward is yours to write (lib/nnlab/dropout.py). Hint: Train: out = x * mask, so dx = dout * mask with the SAME mask as the forward pass (from the cache).")
+    raise NotImplementedError("dropout_backward is yours to write (lib/nnlab/dropout.py). Hint: Train: out = x * mask, so the local gradient is the mask itself: the one in the cache, never a new draw.")
     return dx

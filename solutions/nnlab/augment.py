@@ -45,7 +45,7 @@ def augment(X, y, max_shift=1, noise_std=0.0, seed=None):
     ### BEGIN SOLUTION
     ### HINT: one rng = np.random.default_rng(seed) for everything; draw a (dy, dx) pair per image with rng.integers.
     ### HINT: np.pad the last two axes with max_shift zeros on each side, then cut an (H, W) window per image. np.roll wraps around: not a shift.
-    ### HINT: Add noise_std * rng.standard_normal(X.shape); the labels are unchanged (return a copy of y).
+    ### HINT: Noise: standard-normal draws from the same rng, scaled so their standard deviation is noise_std. Labels: a copy of y.
     rng = np.random.default_rng(seed)
     N, (H, W), m = X.shape[0], X.shape[-2:], int(max_shift)
     shifts = rng.integers(-m, m + 1, size=(N, 2))

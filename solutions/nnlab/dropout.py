@@ -45,7 +45,7 @@ def dropout_forward(x, dropout_param):
     mask = None
     ### BEGIN SOLUTION
     ### HINT: seed given: rng = np.random.default_rng(seed) (or np.random.seed(seed)); the same seed must give the same mask.
-    ### HINT: Train: a mask of x.shape that is 1/p with probability p and 0 otherwise, e.g. (rng.random(x.shape) < p) / p.
+    ### HINT: Train: a mask of x.shape holding 1/p where a uniform draw falls below p, 0 elsewhere; out is x times the mask.
     ### HINT: Test: out = x. Inverted dropout already rescaled at training time.
     if mode == "train":
         seed = dropout_param.get("seed")
@@ -73,7 +73,7 @@ def dropout_backward(dout, cache):
     dropout_param, mask = cache
     mode = dropout_param["mode"]
     ### BEGIN SOLUTION
-    ### HINT: Train: out = x * mask, so dx = dout * mask with the SAME mask as the forward pass (from the cache).
+    ### HINT: Train: out = x * mask, so the local gradient is the mask itself: the one in the cache, never a new draw.
     ### HINT: Test: out = x, so dx = dout.
     if mode == "train":
         dx = dout * mask
