@@ -61,7 +61,6 @@ def test_reference_gets_full_marks(reports):
     assert [(f.name, f.score) for f in r.functions if f.score != f.max_score] == []
     assert r.total == r.max_total == LAB03.max_points
     assert all(f.checks_total >= 5 for f in r.functions)
-    assert r.elapsed < 20
 
 
 def test_stubs_get_zero_and_every_check_fails(reports):

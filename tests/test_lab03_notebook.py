@@ -94,8 +94,7 @@ def test_runs_end_to_end_on_the_reference(tmp_path, monkeypatch):
     assert "shifted validation" in text and "worst relative error" in text
     figures = sum(1 for c in nb.cells for o in c.get("outputs", [])
                   if o.output_type == "display_data" and "image/png" in o.get("data", {}))
-    assert figures >= 7
-    assert seconds < 60
+    assert figures >= 7   # the time is printed, never asserted (benchmarks/ measure)
 
 
 def test_runs_quickly_under_grading(tmp_path, monkeypatch):
