@@ -1,7 +1,8 @@
 """``nnlab demo``: the whole course pipeline on bundled sample submissions, offline.
 
 Creates a course, releases lab 01, makes a small class of sample submissions, autogrades them
-(nbgrader + the trusted grader), writes feedback, exports grades and prints the gradebook.
+(nbgrader + the trusted grader), writes feedback, exports grades and prints the gradebook; then
+does the same for lab 03 (``autograder/demo_lab03.py``).
 
 The class:
 
@@ -57,14 +58,14 @@ ANSWER = ("Sigmoid barely learns: after 20 epochs its loss is still near log 10 
           "The CIFAR-10 table need not agree: deep networks trained for long, gaps of 1-2 points.")
 
 
-def _answer_question(notebook: Path) -> None:
-    """Fill the manually graded answer cell, as a student would."""
+def _answer_question(notebook: Path, text: str = ANSWER) -> None:
+    """Fill the manually graded answer cells with ``text``, as a student would."""
     import nbformat
     nb = nbformat.read(notebook, as_version=4)
     for cell in nb.cells:
         meta = cell.get("metadata", {}).get("nbgrader", {})
         if meta.get("solution") and cell.cell_type == "markdown":
-            cell.source = ANSWER
+            cell.source = text
     nbformat.write(nb, notebook)
 
 
@@ -138,6 +139,9 @@ def run_demo(directory: Path) -> str:
     if report.exists():
         print(report.read_text())
     print(_containment_summary(directory))
+    from . import demo_lab03   # the later labs: same course, their own sample classes
+    print()
+    demo_lab03.run(directory, "Next: ")
     return table
 
 
@@ -163,10 +167,10 @@ def _containment_summary(directory: Path) -> str:
     ])
 
 
-def _check_outcomes(outcomes) -> None:
+def _check_outcomes(outcomes, zero=("ben_untouched", "eve_hostile")) -> None:
     """Stop with the cause when the grader failed, or when the class did not grade as it must
-    (the reference full marks, the untouched stubs and the hostile student 0): a demo that
-    printed a gradebook of wrong grades would hide a broken grader."""
+    (the reference full marks, the students in ``zero``, the untouched stubs and the hostile
+    student, 0): a demo that printed a gradebook of wrong grades would hide a broken grader."""
     failed = courselib.report_grader_errors(outcomes, "nnlab demo")
     if failed:
         raise GraderFailed(f"the grader failed on {len(failed)} of {len(outcomes)} sample "
@@ -177,7 +181,7 @@ def _check_outcomes(outcomes) -> None:
     if ada is None or ada.score < ada.max_score:
         wrong.append(f"ada_reference (the reference) scored "
                      f"{'nothing' if ada is None else f'{ada.score:g} / {ada.max_score:g}'}")
-    for student in ("ben_untouched", "eve_hostile"):
+    for student in zero:
         o = by_student.get(student)
         if o is None or o.score != 0:
             wrong.append(f"{student} scored {'nothing' if o is None else f'{o.score:g}'}, not 0")

@@ -60,7 +60,17 @@ LAB01 = Lab(
     ),
 )
 
-LABS = {lab.name: lab for lab in (LAB01,)}
+LAB03 = Lab(
+    name="03_regularization",
+    title="Regularization: dropout, weight penalties, augmentation",
+    functions=(
+        _g("dropout", ("dropout_forward", 4), ("dropout_backward", 3))
+        + _g("regularization", ("l2_penalty", 3), ("l1_penalty", 2))
+        + _g("augment", ("augment", 3))
+    ),
+)
+
+LABS = {lab.name: lab for lab in (LAB01, LAB03)}
 
 
 def get_lab(name: str) -> Lab:

@@ -56,10 +56,10 @@ def lock_differences(path=LOCK_FILE) -> list[str]:
     installed without them) are no difference: they cannot take part in grading.
     """
     installed = {}
-    for dist in metadata.distributions():
+    for dist in metadata.distributions():      # in sys.path order: the first one is imported
         name = dist.metadata["Name"]
-        if name:
-            installed[_canonical(name)] = dist.version
+        if name:   # later ones (setuptools/_vendor/packaging-*.dist-info, once setuptools is
+            installed.setdefault(_canonical(name), dist.version)   # imported) are never used
     out = []
     for name, pinned in sorted(lock_pins(path).items()):
         have = installed.get(name)

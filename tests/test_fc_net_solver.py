@@ -128,8 +128,8 @@ def test_the_net_calls_layers_through_their_modules(ref, monkeypatch):
 
 
 def test_future_features_raise_friendly_errors(ref):
-    with pytest.raises(NotImplementedError, match="lab 04"):
-        _net(ref, dropout_keep_ratio=0.5)
+    with pytest.raises(ValueError, match="KEEPING"):
+        _net(ref, dropout_keep_ratio=0.0)
     with pytest.raises(NotImplementedError, match="lab 02"):
         _net(ref, normalization="batchnorm")
     with pytest.raises(NotImplementedError, match="lab 02"):

@@ -165,3 +165,14 @@ def test_this_environment_is_the_pinned_one():
     package the lock pins has the pinned version, so the grades the tests see are the course's."""
     from autograder.provenance import lock_differences
     assert lock_differences() == []
+
+
+def test_vendored_copies_are_not_the_installed_versions():
+    """setuptools puts its _vendor folder (an older packaging, platformdirs...) on sys.path when
+    imported; the version a report records is the one Python imports: the first on sys.path."""
+    import sys
+
+    import setuptools  # noqa: F401
+    from autograder.provenance import lock_differences
+    assert any(p.endswith("_vendor") for p in sys.path)
+    assert lock_differences() == []

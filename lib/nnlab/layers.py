@@ -3,8 +3,8 @@
 ``X_forward(x, ...)`` returns ``(out, cache)``; ``X_backward(dout, cache)`` returns the gradients
 with respect to the inputs, in argument order.
 
-For cs231n compatibility this module also re-exports every activation (``relu_forward``, ...)
-and the two losses, so ``from nnlab.layers import relu_forward, softmax_loss`` works.
+For cs231n compatibility this module also re-exports every activation (``relu_forward``, ...),
+the two losses and dropout, so ``from nnlab.layers import relu_forward, softmax_loss`` works.
 """
 import importlib
 
@@ -22,6 +22,7 @@ _REEXPORTS = {
         "selu_forward", "sigmoid_backward", "sigmoid_forward", "swish_backward",
         "swish_forward", "tanh_backward", "tanh_forward",),
     "losses": ("softmax_loss", "svm_loss"),
+    "dropout": ("dropout_forward", "dropout_backward"),
 }
 
 

@@ -67,8 +67,12 @@ LAB_FUNCTIONS = {
         "affine_relu_forward": "layer_utils", "affine_relu_backward": "layer_utils",
         "softmax_loss": "losses", "svm_loss": "losses",
     },
+    "03_regularization": {   # checked by checks_lab03.py
+        "dropout_forward": "dropout", "dropout_backward": "dropout",
+        "l2_penalty": "regularization", "l1_penalty": "regularization", "augment": "augment",
+    },
 }
-_EXPECTED_FILES = {"01_layers": "lab01.json"}
+_EXPECTED_FILES = {"01_layers": "lab01.json", "03_regularization": "lab03.json"}
 
 FORWARD_TOL = 1e-7      # stored reference values carry 10 significant digits
 GRADIENT_TOL = 1e-6     # analytic vs centred difference (h = 1e-5) in float64
@@ -869,6 +873,9 @@ def _check(env, name):
                                      hint="a probability of almost 0 must still give a finite "
                                           "loss: take its log analytically"))
         return rows
+    if name in LAB_FUNCTIONS["03_regularization"]:
+        from . import checks_lab03
+        return checks_lab03.check(env, name)
     act, _, kind = name.rpartition("_")
     if act in _ELEMENTWISE and kind == "forward":
         return _check_elementwise_forward(env, act)
