@@ -2,7 +2,7 @@
 
 Creates a course, releases labs 01 and 02, makes a small class of sample submissions,
 autogrades them (nbgrader + the trusted grader), writes feedback, exports grades and prints the
-gradebooks.
+gradebooks; then does the same for lab 03 (``autograder/demo_lab03.py``).
 
 The class:
 
@@ -73,14 +73,15 @@ ANSWERS = {LAB02.name: "Batch normalization keeps each layer's pre-activations a
                       "unchanged, so early layers still receive a gradient."}
 
 
-def _answer_question(notebook: Path) -> None:
-    """Fill the manually graded answer cells, as a student would."""
+def _answer_question(notebook: Path, text: str | None = None) -> None:
+    """Fill the manually graded answer cells with ``text`` (default: this lab's sample answer),
+    as a student would."""
     import nbformat
     nb = nbformat.read(notebook, as_version=4)
     for cell in nb.cells:
         meta = cell.get("metadata", {}).get("nbgrader", {})
         if meta.get("solution") and cell.cell_type == "markdown":
-            cell.source = ANSWERS.get(notebook.stem, ANSWER)
+            cell.source = text if text is not None else ANSWERS.get(notebook.stem, ANSWER)
     nbformat.write(nb, notebook)
 
 
@@ -165,6 +166,9 @@ def run_demo(directory: Path) -> str:
     if report.exists():
         print(report.read_text())
     print(_containment_summary(directory))
+    from . import demo_lab03   # the later labs: same course, their own sample classes
+    print()
+    demo_lab03.run(directory, "Next: ")
     return table
 
 

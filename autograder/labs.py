@@ -69,7 +69,17 @@ LAB02 = Lab(
                  ("groupnorm_forward", 3), ("groupnorm_backward", 3)),
 )
 
-LABS = {lab.name: lab for lab in (LAB01, LAB02)}
+LAB03 = Lab(
+    name="03_regularization",
+    title="Regularization: dropout, weight penalties, augmentation",
+    functions=(
+        _g("dropout", ("dropout_forward", 4), ("dropout_backward", 3))
+        + _g("regularization", ("l2_penalty", 3), ("l1_penalty", 2))
+        + _g("augment", ("augment", 3))
+    ),
+)
+
+LABS = {lab.name: lab for lab in (LAB01, LAB02, LAB03)}
 
 
 def get_lab(name: str) -> Lab:

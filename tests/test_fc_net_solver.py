@@ -127,9 +127,9 @@ def test_the_net_calls_layers_through_their_modules(ref, monkeypatch):
     assert calls == ["relu"]
 
 
-def test_future_features_raise_friendly_errors(ref):
-    with pytest.raises(NotImplementedError, match="lab 04"):
-        _net(ref, dropout_keep_ratio=0.5)
+def test_bad_options_raise_friendly_errors(ref):
+    with pytest.raises(ValueError, match="KEEPING"):
+        _net(ref, dropout_keep_ratio=0.0)
     with pytest.raises(ValueError, match="normalization"):     # lab 02 has the others
         _net(ref, normalization="instancenorm")
     with pytest.raises(ValueError, match="choose one of: .*relu"):

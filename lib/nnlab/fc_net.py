@@ -2,7 +2,7 @@
 
 The architecture, for L = len(hidden_dims) + 1 layers:
 
-    {affine - [normalization] - activation} x (L - 1)  -  affine  -  softmax
+    {affine - [normalization] - activation [- dropout]} x (L - 1)  -  affine  -  softmax
 
 With ``residual=True`` every hidden block after the first whose input and output widths are
 equal becomes a residual block, ``h = h + block(h)`` (lab 02).
@@ -13,11 +13,12 @@ re-run the cell, and the network uses the fix.
 """
 import numpy as np
 
-from . import activations, layer_utils, layers, losses, normalization as norm
+from . import activations, dropout, layer_utils, layers, losses, regularization
+from . import normalization as norm
 
 
 class FullyConnectedNet:
-    """A multi-layer fully connected network with a softmax loss and L2 regularisation.
+    """A multi-layer fully connected network with a softmax loss, dropout and L2/L1 penalties.
 
     Learnable parameters live in ``self.params``, a dict from name to array:
     ``W1 .. WL`` of shapes (input_dim, H1), (H1, H2), ..., (H_{L-1}, num_classes) and
@@ -27,7 +28,7 @@ class FullyConnectedNet:
     def __init__(self, hidden_dims, input_dim=3 * 32 * 32, num_classes=10,
                  dropout_keep_ratio=1, normalization=None, reg=0.0, weight_scale=1e-2,
                  dtype=np.float32, seed=None, activation="relu",
-                 residual=False, groups=2):
+                 residual=False, groups=2, l1_reg=0.0):
         """Build the network and initialise its parameters.
 
         Inputs:
@@ -35,8 +36,8 @@ class FullyConnectedNet:
           network is a softmax classifier)
         - input_dim: int, the size of one flattened input (64 for 8x8 digits, 3072 for CIFAR-10)
         - num_classes: int, the number of classes
-        - dropout_keep_ratio: probability of KEEPING a unit; only 1 (no dropout) is supported
-          until dropout arrives in lab 04
+        - dropout_keep_ratio: probability of KEEPING a unit in the dropout layer after every
+          hidden layer (your ``dropout.dropout_forward``, lab 03); 1 means no dropout
         - normalization: None, 'batchnorm', 'layernorm' or 'groupnorm' (lab 02): a
           normalization layer between each hidden affine layer and its activation, with
           parameters gamma1.., beta1.. of shape (H_i,) (start at 1 and 0)
@@ -47,20 +48,26 @@ class FullyConnectedNet:
         - dtype: numpy dtype of every parameter; float64 for gradient checks, float32 trains
           faster
         - seed: seed of the weight initialisation (np.random.default_rng), so a run can be
-          repeated exactly; None draws a fresh initialisation
+          repeated exactly; None draws a fresh initialisation. As in cs231n, a seed also goes
+          into ``self.dropout_param``, which makes every dropout mask the same on every call
+          (what a gradient check needs); to train with fresh masks, ``dropout_param.pop("seed")``
         - activation: name of the hidden layers' activation, a key of
           ``nnlab.activations.ACTIVATIONS`` (e.g. "relu", "tanh", "sigmoid", "gelu")
         - residual: bool; True makes each hidden block after the first, of equal input and
           output width, a residual block h -> h + block(h) (lab 02)
         - groups: number of groups G of 'groupnorm' (must divide every hidden width)
+        - l1_reg: float, L1 regularisation strength: the loss gains l1_reg * sum(|W|) over all
+          weight matrices, via your ``regularization.l1_penalty`` (lab 03)
+
+        The L2 term is computed here, not by your ``regularization.l2_penalty`` (lab 03): labs
+        01 and 02 train with reg > 0 before that function is written.
         """
         if normalization is not None and normalization not in norm.NORMALIZATIONS:
             raise ValueError(f"normalization must be None, 'batchnorm', 'layernorm' or "
                              f"'groupnorm', got {normalization!r}")
-        if dropout_keep_ratio != 1:
-            raise NotImplementedError(
-                f"dropout_keep_ratio={dropout_keep_ratio!r}: dropout arrives in lab 04. "
-                f"Use dropout_keep_ratio=1 (keep every unit) for now.")
+        if not 0 < dropout_keep_ratio <= 1:
+            raise ValueError(f"dropout_keep_ratio is the probability of KEEPING a unit, in (0, 1], "
+                             f"got {dropout_keep_ratio!r}")
         if activation not in activations.ACTIVATIONS:
             known = ", ".join(sorted(activations.ACTIVATIONS))
             raise ValueError(f"Unknown activation {activation!r}; choose one of: {known}")
@@ -69,18 +76,21 @@ class FullyConnectedNet:
                 (f"hidden_dims[{i}]", h) for i, h in enumerate(hidden_dims)]:
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
                 raise ValueError(f"{name} must be a positive int, got {value!r}")
-        if reg < 0:
-            raise ValueError(f"reg must be >= 0, got {reg!r}")
+        if reg < 0 or l1_reg < 0:
+            raise ValueError(f"reg and l1_reg must be >= 0, got {reg!r} and {l1_reg!r}")
 
         self.normalization = normalization
-        self.use_dropout = False
+        self.use_dropout = dropout_keep_ratio != 1
         self.reg = reg
+        self.l1_reg = l1_reg
         self.num_layers = 1 + len(hidden_dims)
         self.dtype = dtype
         self.activation = activation
         self.params = {}
-        # Kept for cs231n compatibility; lab 04 (dropout) uses dropout_param.
-        self.dropout_param = {}
+        # Dropout (lab 03): one dict shared by every dropout layer (mode is set on each call).
+        self.dropout_param = {"mode": "train", "p": dropout_keep_ratio} if self.use_dropout else {}
+        if self.use_dropout and seed is not None:
+            self.dropout_param["seed"] = seed
         self.residual = bool(residual)
         # One param dict per hidden layer: bn_param (with the running averages), ln_param or
         # gn_param (with G).
@@ -130,6 +140,8 @@ class FullyConnectedNet:
         for p in self.bn_params:            # batchnorm: batch statistics only in training
             if "mode" in p:
                 p["mode"] = "test" if y is None else "train"
+        if self.use_dropout:                # dropout only while training
+            self.dropout_param["mode"] = "test" if y is None else "train"
         for i in range(1, L):
             if self.normalization:
                 f, cache = norm.affine_norm_act_forward(
@@ -139,6 +151,9 @@ class FullyConnectedNet:
             else:
                 f, cache = layer_utils.affine_act_forward(
                     h, self.params[f"W{i}"], self.params[f"b{i}"], self.activation)
+            if self.use_dropout:
+                f, drop_cache = dropout.dropout_forward(f, self.dropout_param)
+                cache = (cache, drop_cache)
             h = h + f if self._is_residual(i) else f
             caches.append(cache)
         scores, out_cache = layers.affine_forward(h, self.params[f"W{L}"], self.params[f"b{L}"])
@@ -146,21 +161,32 @@ class FullyConnectedNet:
         if y is None:
             return scores
 
-        # Loss: softmax data loss plus 0.5 * reg * sum of squared weights.
+        # Loss: softmax data loss plus the penalties on the weights (never on the biases):
+        # 0.5 * reg * sum of squared weights, and l1_reg * sum of absolute weights.
         loss, dscores = losses.softmax_loss(scores, y)
         loss += 0.5 * self.reg * sum(np.sum(self.params[f"W{i}"] ** 2) for i in range(1, L + 1))
+        l1_grads = {}
+        if self.l1_reg > 0:
+            l1_loss, l1_grads = regularization.l1_penalty(self.params, self.l1_reg)
+            loss += l1_loss
 
         # Backward: the same layers in reverse order.
         grads = {}
         dh, grads[f"W{L}"], grads[f"b{L}"] = layers.affine_backward(dscores, out_cache)
         for i in range(L - 1, 0, -1):
+            cache = caches[i - 1]
+            df = dh
+            if self.use_dropout:
+                cache, drop_cache = cache
+                df = dropout.dropout_backward(df, drop_cache)
             if self.normalization:
                 df, grads[f"W{i}"], grads[f"b{i}"], grads[f"gamma{i}"], grads[f"beta{i}"] = \
-                    norm.affine_norm_act_backward(dh, caches[i - 1])
+                    norm.affine_norm_act_backward(df, cache)
             else:
-                df, grads[f"W{i}"], grads[f"b{i}"] = layer_utils.affine_act_backward(
-                    dh, caches[i - 1])
+                df, grads[f"W{i}"], grads[f"b{i}"] = layer_utils.affine_act_backward(df, cache)
             dh = dh + df if self._is_residual(i) else df    # the skip path passes dh unchanged
         for i in range(1, L + 1):
             grads[f"W{i}"] = grads[f"W{i}"] + self.reg * self.params[f"W{i}"]
+        for name, g in l1_grads.items():
+            grads[name] = grads[name] + g
         return float(loss), grads

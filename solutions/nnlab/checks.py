@@ -70,8 +70,13 @@ LAB_FUNCTIONS = {
     "02_normalization": {name: "normalization" for name in (
         "batchnorm_forward", "batchnorm_backward", "batchnorm_backward_alt",
         "layernorm_forward", "layernorm_backward", "groupnorm_forward", "groupnorm_backward")},
+    "03_regularization": {   # checked by checks_lab03.py
+        "dropout_forward": "dropout", "dropout_backward": "dropout",
+        "l2_penalty": "regularization", "l1_penalty": "regularization", "augment": "augment",
+    },
 }
-_EXPECTED_FILES = {"01_layers": "lab01.json", "02_normalization": "lab02.json"}
+_EXPECTED_FILES = {"01_layers": "lab01.json", "02_normalization": "lab02.json",
+                  "03_regularization": "lab03.json"}
 
 FORWARD_TOL = 1e-7      # stored reference values carry 10 significant digits
 GRADIENT_TOL = 1e-6     # analytic vs centred difference (h = 1e-5) in float64
@@ -875,6 +880,9 @@ def _check(env, name):
                                      hint="a probability of almost 0 must still give a finite "
                                           "loss: take its log analytically"))
         return rows
+    if name in LAB_FUNCTIONS["03_regularization"]:
+        from . import checks_lab03
+        return checks_lab03.check(env, name)
     act, _, kind = name.rpartition("_")
     if act in _ELEMENTWISE and kind == "forward":
         return _check_elementwise_forward(env, act)

@@ -3,8 +3,8 @@
 ``X_forward(x, ...)`` returns ``(out, cache)``; ``X_backward(dout, cache)`` returns the gradients
 with respect to the inputs, in argument order.
 
-For cs231n compatibility this module also re-exports every activation (``relu_forward``, ...)
-and the two losses, and the normalization layers (lab 02), so
+For cs231n compatibility this module also re-exports every activation (``relu_forward``, ...),
+the two losses, the normalization layers (lab 02) and dropout (lab 03), so
 ``from nnlab.layers import relu_forward, softmax_loss, batchnorm_forward`` works.
 """
 import importlib
@@ -26,6 +26,7 @@ _REEXPORTS = {
     "normalization": (
         "batchnorm_backward", "batchnorm_backward_alt", "batchnorm_forward",
         "groupnorm_backward", "groupnorm_forward", "layernorm_backward", "layernorm_forward"),
+    "dropout": ("dropout_forward", "dropout_backward"),
 }
 
 
