@@ -1,0 +1,169 @@
+"""Run a student's update rule for many steps next to the reference and to known mistakes.
+
+Trusted process only. An update rule keeps its state in ``config``; the only way to test that
+state is to carry it across calls, as the Solver does: every step sends the student's rule the
+config dict it returned on the previous step (through the sandbox, so it really round-trips),
+and the same w and dw go to
+
+- the reference rule (its own config, from the same starting config), and
+- every *candidate*: a trusted implementation of one known mistake, with a message naming it.
+
+At each step the STEP ``next_w - w`` of the student is compared with the reference's, relative
+to the size of the reference step (the step is what the rule computes; w is only carried
+along). On the first step that differs, the check fails and names the step; a candidate whose
+step matches the student's names the mistake. Both the reference and the candidates are given
+the student's own w at every step, so one early difference does not snowball.
+
+Nothing here depends on how the student consumes random numbers: every w, dw and config is
+drawn here from a generator seeded by the check's name.
+"""
+import copy
+import zlib
+
+import numpy as np
+
+from autograder.diagnose import compare, describe_type
+from autograder.hidden.checklib import REF_RTOL, call, expect_tuple, fail, shape_str
+
+#: The state each rule keeps in config (the API, cs231n's names).
+STATE_KEYS = {
+    "sgd_momentum": ("velocity",),
+    "nesterov_momentum": ("velocity",),
+    "adagrad": ("cache",),
+    "rmsprop": ("cache",),
+    "adam": ("m", "v", "t"),
+    "adamw": ("m", "v", "t"),
+}
+
+
+def rng_for(name):
+    return np.random.default_rng(zlib.crc32(("lab04/" + name).encode()))
+
+
+def fmt_config(config):
+    """'learning_rate=0.05, momentum=0.5' (hyperparameters only; arrays are not printed)."""
+    return ", ".join(f"{k}={v:g}" for k, v in config.items()
+                     if isinstance(v, (int, float)) and not isinstance(v, bool) and k != "t")
+
+
+def _copy_config(config):
+    return None if config is None else copy.deepcopy(config)
+
+
+class Candidate:
+    """A known mistake: ``fn(w, dw, config) -> (next_w, config)`` with its own state."""
+
+    def __init__(self, fn, message):
+        self.fn, self.message = fn, message
+        self.config = None
+        self.broken = False
+
+    def start(self, config):
+        self.config = _copy_config(config)
+        self.broken = False
+
+    def step(self, w, dw):
+        if self.broken:
+            return None
+        try:
+            with np.errstate(all="ignore"):
+                next_w, self.config = self.fn(w.copy(), dw.copy(), self.config)
+            return next_w - w
+        except Exception:   # a candidate that cannot run on this input explains nothing
+            self.broken = True
+            return None
+
+
+def run_rule(student_fn, ref_fn, *, w0, grads, config, case, steps, rule,
+             candidates=(), check_state_keys=False):
+    """Run ``steps`` steps; fail at the first one whose step differs from the reference.
+
+    grads: a function (k, w) -> dw (a fixed sequence, or the gradient of a surface at w).
+    config: the config of the first call (None: the defaults), never modified here.
+    """
+    s_config = _copy_config(config)
+    r_config = _copy_config(config)
+    for c in candidates:
+        c.start(config)
+    w = w0.copy()
+    for k in range(1, steps + 1):
+        dw = grads(k, w)
+        where = f"{case}, step {k} of {steps}"
+        res = call(student_fn, w, dw, s_config, case=where)
+        next_w, s_config = expect_tuple(res, 2, rule, where, ("next_w", "config"))
+        if not isinstance(s_config, dict):
+            fail(f"{where}: {rule} returned {describe_type(s_config)} as config; return the "
+                 f"config dict (with the rule's state in it), so the caller can pass it back")
+        if not isinstance(next_w, np.ndarray) or next_w.shape != w.shape:
+            fail(f"{where}: next_w is {describe_type(next_w)}, expected an ndarray of shape "
+                 f"{shape_str(w.shape)} (the shape of w)")
+        with np.errstate(all="ignore"):
+            ref_next, r_config = ref_fn(w.copy(), dw.copy(), r_config)
+            expected = ref_next - w
+            got = next_w.astype(np.float64) - w
+        hints = []
+        for c in candidates:
+            d = c.step(w, dw)
+            if d is not None and d.shape == got.shape:
+                hints.append((d, c.message))
+        msg = compare(got, expected, name="the step next_w - w", rtol=REF_RTOL, hints=hints)
+        if msg and not np.all(np.isfinite(got)):
+            # compare() reports NaN/inf before it looks at hints: name the mistake if one fits
+            named = [m for d, m in hints if np.array_equal(d, got, equal_nan=True)]
+            if named:
+                msg = f"the step next_w - w contains NaN or inf: {named[0]}"
+        if msg:
+            fail(f"{where}: {msg}")
+        if check_state_keys:
+            missing = [key for key in STATE_KEYS[rule] if key not in s_config]
+            if missing:
+                fail(f"{where}: the returned config has no {', '.join(repr(m) for m in missing)}"
+                     f" — store the rule's state in config under cs231n's names "
+                     f"({', '.join(STATE_KEYS[rule])}) so a caller can save and resume it")
+        w = next_w.astype(np.float64)
+    return w, s_config
+
+
+def fixed_grads(rng, shape, steps, scale=1.0):
+    """A fixed sequence of gradients (independent of w), with a common drift so that momentum
+    and moment estimates build up, plus noise like minibatch gradients."""
+    drift = rng.standard_normal(shape)
+    seq = [scale * (drift + 0.7 * rng.standard_normal(shape)) for _ in range(steps)]
+    return lambda k, w: seq[k - 1].copy()
+
+
+def valley_grads(shape, condition=25.0):
+    """The gradient of an ill-conditioned quadratic bowl 0.5 * sum(a_i * w_i**2), a_i in
+    [1, condition] (a narrow valley), evaluated at the student's current w."""
+    n = int(np.prod(shape))
+    a = np.geomspace(1.0, condition, n).reshape(shape)
+    return lambda k, w: a * w
+
+
+def run_interleaved(student_fn, ref_fn, *, params, config, case, steps, rule):
+    """Two parameters updated alternately, each with its own config (as the Solver does): the
+    state of one must not leak into the other. params: list of (w0, grads)."""
+    n = len(params)
+    s_configs = [_copy_config(config) for _ in range(n)]
+    r_configs = [_copy_config(config) for _ in range(n)]
+    ws = [w0.copy() for w0, _ in params]
+    for k in range(1, steps + 1):
+        for i, (_, grads) in enumerate(params):
+            w, dw = ws[i], grads(k, ws[i])
+            where = (f"{case}, step {k} of {steps} of parameter {i + 1} "
+                     f"(shape {shape_str(w.shape)})")
+            res = call(student_fn, w, dw, s_configs[i], case=where)
+            next_w, s_configs[i] = expect_tuple(res, 2, rule, where, ("next_w", "config"))
+            if not isinstance(s_configs[i], dict) or not isinstance(next_w, np.ndarray) \
+                    or next_w.shape != w.shape:
+                fail(f"{where}: expected (next_w of shape {shape_str(w.shape)}, config dict), "
+                     f"got ({describe_type(next_w)}, {describe_type(s_configs[i])})")
+            with np.errstate(all="ignore"):
+                ref_next, r_configs[i] = ref_fn(w.copy(), dw.copy(), r_configs[i])
+                msg = compare(next_w.astype(np.float64) - w, ref_next - w,
+                              name="the step next_w - w", rtol=REF_RTOL)
+            if msg:
+                fail(f"{where}: {msg} — each parameter has its own config: keep the rule's "
+                     f"state in that config only (not in a global variable, a default "
+                     f"argument or a module attribute), so parameters do not share it")
+            ws[i] = next_w.astype(np.float64)
