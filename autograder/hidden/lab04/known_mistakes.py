@@ -226,7 +226,7 @@ def candidates(rule, reference_rule):
             (_adam(rule, swap_betas=True, decay=decay), "beta1 and beta2 are swapped: beta1 "
              "(0.9) averages the gradient m, beta2 (0.999) the squared gradient v"),
             (_adam(rule, store_t=False, decay=decay), "t is not stored back in config, so "
-             "every step uses t = 1 in the bias correction"),
+             "every step uses the same t in the bias correction"),
             (_adam(rule, eps_inside=True, decay=decay), "epsilon inside the square root "
              "(sqrt(v_hat + epsilon)); it belongs outside: sqrt(v_hat) + epsilon"),
         ]

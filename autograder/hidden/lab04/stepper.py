@@ -22,7 +22,7 @@ import zlib
 
 import numpy as np
 
-from autograder.diagnose import compare, describe_type
+from autograder.diagnose import compare, describe_type, rel_error
 from autograder.hidden.checklib import REF_RTOL, call, expect_tuple, fail, shape_str
 
 #: The state each rule keeps in config (the API, cs231n's names).
@@ -74,6 +74,24 @@ class Candidate:
             return None
 
 
+def step_message(got, expected, hints=()):
+    """None when the student's step matches the reference's; else what is wrong with it."""
+    msg = compare(got, expected, name="the step next_w - w", rtol=REF_RTOL, hints=hints)
+    if msg and "is wrong:" not in msg and got.dtype == np.float64 \
+            and compare(got, expected, rtol=1e-6) is None:
+        # no known mistake explains it, and it is tiny: the precision of float32
+        msg = (f"the step next_w - w agrees with the reference only to "
+               f"{rel_error(got, expected):.0e} (float32 precision is ~6e-8): part of the "
+               f"rule is computed in float32 — keep the state (velocity, cache, m, v) and "
+               f"the arithmetic in float64")
+    if msg and not np.all(np.isfinite(got)):
+        # compare() reports NaN/inf before it looks at hints: name the mistake if one fits
+        named = [m for d, m in hints if np.array_equal(d, got, equal_nan=True)]
+        if named:
+            msg = f"the step next_w - w contains NaN or inf: {named[0]}"
+    return msg
+
+
 def run_rule(student_fn, ref_fn, *, w0, grads, config, case, steps, rule,
              candidates=(), check_state_keys=False):
     """Run ``steps`` steps; fail at the first one whose step differs from the reference.
@@ -86,6 +104,7 @@ def run_rule(student_fn, ref_fn, *, w0, grads, config, case, steps, rule,
     for c in candidates:
         c.start(config)
     w = w0.copy()
+    failure = None          # (step, message, candidates that explain every step since)
     for k in range(1, steps + 1):
         dw = grads(k, w)
         where = f"{case}, step {k} of {steps}"
@@ -101,26 +120,43 @@ def run_rule(student_fn, ref_fn, *, w0, grads, config, case, steps, rule,
             ref_next, r_config = ref_fn(w.copy(), dw.copy(), r_config)
             expected = ref_next - w
             got = next_w.astype(np.float64) - w
-        hints = []
-        for c in candidates:
-            d = c.step(w, dw)
-            if d is not None and d.shape == got.shape:
-                hints.append((d, c.message))
-        msg = compare(got, expected, name="the step next_w - w", rtol=REF_RTOL, hints=hints)
-        if msg and not np.all(np.isfinite(got)):
-            # compare() reports NaN/inf before it looks at hints: name the mistake if one fits
-            named = [m for d, m in hints if np.array_equal(d, got, equal_nan=True)]
-            if named:
-                msg = f"the step next_w - w contains NaN or inf: {named[0]}"
-        if msg:
-            fail(f"{where}: {msg}")
-        if check_state_keys:
+            if next_w.dtype in (np.float32, np.float16):
+                got = got.astype(next_w.dtype)      # so that compare() names the cast
+        steps_of = [(c, c.step(w, dw)) for c in candidates]
+        if failure is None:
+            # a mistake that gives the reference's step here cannot explain a difference
+            hints = [(d, c.message) for c, d in steps_of if d is not None
+                     and d.shape == got.shape and compare(d, expected, rtol=REF_RTOL)]
+            msg = step_message(got, expected, hints)
+            if msg:
+                if not np.all(np.isfinite(got)):
+                    fail(f"{where}: {msg}")
+                explain = [c for c, d in steps_of if d is not None and d.shape == got.shape
+                           and compare(got, d, rtol=1e-6) is None]
+                failure = (where, msg, explain)
+                if len(explain) < 2:
+                    break
+        else:
+            # several known mistakes explain the first wrong step: keep stepping and keep
+            # those that explain every later step too
+            where0, msg0, explain = failure
+            still = [c for c, d in steps_of if c in explain and d is not None
+                     and d.shape == got.shape and compare(got, d, rtol=1e-6) is None]
+            failure = (where0, msg0, still or explain)
+            if len(still) < 2:
+                break
+        if failure is None and check_state_keys:
             missing = [key for key in STATE_KEYS[rule] if key not in s_config]
             if missing:
                 fail(f"{where}: the returned config has no {', '.join(repr(m) for m in missing)}"
                      f" — store the rule's state in config under cs231n's names "
                      f"({', '.join(STATE_KEYS[rule])}) so a caller can save and resume it")
         w = next_w.astype(np.float64)
+    if failure is not None:
+        where0, msg0, explain = failure
+        if explain and explain[0].message not in msg0:
+            msg0 = f"the step next_w - w is wrong: {explain[0].message}"
+        fail(f"{where0}: {msg0}")
     return w, s_config
 
 
@@ -160,10 +196,12 @@ def run_interleaved(student_fn, ref_fn, *, params, config, case, steps, rule):
                      f"got ({describe_type(next_w)}, {describe_type(s_configs[i])})")
             with np.errstate(all="ignore"):
                 ref_next, r_configs[i] = ref_fn(w.copy(), dw.copy(), r_configs[i])
-                msg = compare(next_w.astype(np.float64) - w, ref_next - w,
-                              name="the step next_w - w", rtol=REF_RTOL)
+                msg = step_message(next_w.astype(np.float64) - w, ref_next - w)
+            if msg and "float32" in msg:
+                fail(f"{where}: {msg}")
             if msg:
-                fail(f"{where}: {msg} — each parameter has its own config: keep the rule's "
-                     f"state in that config only (not in a global variable, a default "
-                     f"argument or a module attribute), so parameters do not share it")
+                fail(f"{where}: {msg} — if your rule passes the one-parameter checks, its "
+                     f"state leaks between parameters: each parameter has its own config, "
+                     f"keep the state there only (not in a global variable, a default "
+                     f"argument or a module attribute)")
             ws[i] = next_w.astype(np.float64)

@@ -182,4 +182,9 @@ def test_properties(student, ref, rule):
         if missing:
             fail(f"{case}: the returned config has no {', '.join(map(repr, missing))}: store "
                  f"the state under cs231n's names ({', '.join(STATE_KEYS[rule])})")
+        for key in STATE_KEYS[rule]:
+            state = config[key]
+            if isinstance(state, np.ndarray) and state.dtype != np.float64:
+                fail(f"{case}: config[{key!r}] has dtype {state.dtype}, expected float64 (the "
+                     f"state must keep float64 precision, like w)")
         w = next_w
