@@ -338,3 +338,56 @@ def test_feedback_never_prints_arrays(reports):
     for name, r in reports.items():
         text = r.to_text()
         assert "array(" not in text and "[[" not in text, name
+
+
+# ------------------------------------------------------------------------------ open checks
+
+def test_open_check_tables_match_the_grading_table():
+    from nnlab.checks import LAB_FUNCTIONS
+    from nnlab.checks_optim import FUNCTIONS
+    assert LAB_FUNCTIONS["04_optimizers"] == FUNCTIONS == {f.name: f.module for f in LAB04.functions}
+
+
+def test_open_expected_values_are_not_stale():
+    from autograder.open_expected import EXPECTED_DIR, compute, render
+    stored = (EXPECTED_DIR / "lab04.json").read_text(encoding="utf-8")
+    assert stored == render(compute("04_optimizers")), \
+        "run `python -m autograder.open_expected` (then `nnlab stubs`)"
+
+
+@pytest.mark.parametrize("rule", ["sgd_momentum", "rmsprop", "adam"])
+def test_open_checks_ship_cs231n_published_values(rule):
+    from autograder.open_expected import EXPECTED_DIR
+    stored = json.loads((EXPECTED_DIR / "lab04.json").read_text())[f"{rule}/next_w, cs231n's inputs"]
+    published = np.array(ORACLES[rule]["expected"]["next_w"])
+    got = np.array(stored["values"]).reshape(stored["shape"])
+    err = np.max(np.abs(got - published) / np.maximum(1e-8, np.abs(got) + np.abs(published)))
+    assert err < ORACLES[rule]["tolerance"], err
+
+
+def test_open_checks_pass_on_the_reference_and_fail_on_the_stubs(reference):
+    import nnlab.checks
+    table = reference.checks.check_lab("04", package=reference.__name__)
+    assert table.passed and table.n_checks >= 35, str(table)
+    stubs = nnlab.checks.check_lab("04_optimizers")
+    assert stubs.n_checks == table.n_checks and stubs.n_checks_passed == 0
+    assert all("not written yet" in r.hint for r in stubs.rows)
+
+
+def test_open_checks_flag_a_missing_bias_correction(tmp_path, monkeypatch):
+    import importlib
+    import sys
+    pkg = tmp_path / "buggy_lab04"
+    shutil.copytree(SOLUTIONS, pkg, ignore=shutil.ignore_patterns("__pycache__"))
+    mistake = next(m for m in MISTAKES if m.id == "adam_no_bias_correction")
+    with open(pkg / "optim.py", "a") as f:
+        f.write("\n" + mistake.source)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    checks = importlib.import_module("buggy_lab04.checks")
+    try:
+        table = checks.check_lab("04", functions=["adam", "adamw"], package="buggy_lab04")
+        failed = {r.function for r in table.rows if not r.passed}
+        assert failed == {"adam"}, str(table)
+    finally:
+        for name in [n for n in sys.modules if n.startswith("buggy_lab04")]:
+            del sys.modules[name]

@@ -245,3 +245,14 @@ def candidates(rule, reference_rule):
              "learning_rate * weight_decay * w"),
         ]
     return [Candidate(fn, msg) for fn, msg in found]
+
+
+def forgiven(rule):
+    """Fresh Candidates of the mistakes graded only by the checks built to reveal them:
+    epsilon inside the square root (the tiny-gradient and caller's-epsilon checks)."""
+    if rule in ("adagrad", "rmsprop"):
+        return [Candidate(_adaptive(rule, eps_inside=True), "")]
+    if rule in ("adam", "adamw"):
+        decay = "decoupled" if rule == "adamw" else "l2"
+        return [Candidate(_adam(rule, eps_inside=True, decay=decay), "")]
+    return []

@@ -12,7 +12,7 @@ import pytest
 from autograder.hidden.checklib import CORRECTNESS, PROPERTY, call, expect_tuple, fail
 from autograder.diagnose import describe_type
 
-from autograder.hidden.lab04.known_mistakes import candidates
+from autograder.hidden.lab04.known_mistakes import candidates, forgiven
 from autograder.hidden.lab04.stepper import (STATE_KEYS, fixed_grads, fmt_config, rng_for, run_interleaved, run_rule,
                       valley_grads)
 
@@ -73,7 +73,8 @@ def test_defaults_when_config_is_none(student, ref, rule):
     w0 = rng.standard_normal((4, 5))
     run_rule(s_fn, r_fn, w0=w0, grads=fixed_grads(rng, w0.shape, 12), config=None,
              case="config=None on the first call (the defaults)", steps=12, rule=rule,
-             candidates=candidates(rule, r_fn))
+             candidates=candidates(rule, r_fn),
+             forgive=forgiven(rule))
 
 
 @per_rule(CORRECTNESS)
@@ -100,7 +101,8 @@ def test_resumes_from_the_state_in_config(student, ref, rule):
     given = ", ".join(f"t={config['t']}" if k == "t" else k for k in STATE_KEYS[rule])
     run_rule(s_fn, r_fn, w0=w0, grads=fixed_grads(rng, w0.shape, 8), config=config,
              case=f"resuming from a state in config ({given})", steps=8, rule=rule,
-             candidates=candidates(rule, r_fn), check_state_keys=True)
+             candidates=candidates(rule, r_fn), check_state_keys=True,
+             forgive=forgiven(rule))
 
 
 @per_rule(CORRECTNESS)
@@ -112,7 +114,8 @@ def test_descends_an_ill_conditioned_valley(student, ref, rule):
     config = dict(VALLEY[rule])
     run_rule(s_fn, r_fn, w0=w0, grads=valley_grads(w0.shape), config=config,
              case=f"a narrow valley (condition number 25), config {{{fmt_config(config)}}}",
-             steps=40, rule=rule, candidates=candidates(rule, r_fn))
+             steps=40, rule=rule, candidates=candidates(rule, r_fn),
+             forgive=forgiven(rule))
 
 
 @per_rule(CORRECTNESS, ADAPTIVE)
@@ -147,7 +150,8 @@ def test_two_parameters_keep_separate_state(student, ref, rule):
     params = [(rng.standard_normal((3, 2)), fixed_grads(rng, (3, 2), 15)),
               (rng.standard_normal((4,)), fixed_grads(rng, (4,), 15, scale=3.0))]
     run_interleaved(s_fn, r_fn, params=params, config=dict(CUSTOM[rule]), rule=rule,
-                    case="two parameters updated in turn", steps=15)
+                    case="two parameters updated in turn", steps=15,
+                    forgive=lambda: forgiven(rule))
 
 
 # ------------------------------------------------------------------------------------ properties
