@@ -458,6 +458,23 @@ NOTEBOOKS = {
 }
 
 
+def _lab_modules():
+    """Labs described in a module of their own, assignments/notebooks/NN_name.py, with a
+    function ``cells(nb)`` that receives this module (md, code, setup, grades, answer)."""
+    import functools
+    import importlib.util
+    found = {}
+    for path in sorted((HERE / "notebooks").glob("[0-9][0-9]_*.py")):
+        spec = importlib.util.spec_from_file_location(f"nnlab_notebook_{path.stem}", path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        found[module.NAME] = functools.partial(module.cells, sys.modules[__name__])
+    return found
+
+
+NOTEBOOKS.update(_lab_modules())
+
+
 def build(name) -> nbformat.NotebookNode:
     nb = nbformat.v4.new_notebook()
     nb.cells = NOTEBOOKS[name]()

@@ -37,7 +37,7 @@ VALLEY = {
     "adagrad": {"learning_rate": 0.5},
     "rmsprop": {"learning_rate": 0.05},
     "adam": {"learning_rate": 0.1},
-    "adamw": {"learning_rate": 0.1, "weight_decay": 0.05},
+    "adamw": {"learning_rate": 0.1},
 }
 
 
@@ -45,6 +45,15 @@ def per_rule(weight, rules=RULES):
     """Parametrize a check over ``rules``; each instance grades its own rule."""
     return pytest.mark.parametrize(
         "rule", [pytest.param(r, marks=pytest.mark.grades(r, weight), id=r) for r in rules])
+
+
+def adaptive_step_only(rule, config):
+    """For adamw, weight_decay=0: the checks not about the decay grade the Adam step alone, so
+    a mistake in the decay costs only the three checks that use it (and one in the step costs
+    those too: it shows everywhere)."""
+    if rule == "adamw":
+        return {**(config or {}), "weight_decay": 0.0}
+    return config
 
 
 def fns(student, ref, rule):
@@ -97,7 +106,7 @@ def test_resumes_from_the_state_in_config(student, ref, rule):
     s_fn, r_fn = fns(student, ref, rule)
     rng = rng_for(f"resume/{rule}")
     w0 = rng.standard_normal((5, 3))
-    config = {"learning_rate": 0.02, **resume_state(rule, rng, w0.shape)}
+    config = adaptive_step_only(rule, {"learning_rate": 0.02, **resume_state(rule, rng, w0.shape)})
     given = ", ".join(f"t={config['t']}" if k == "t" else k for k in STATE_KEYS[rule])
     run_rule(s_fn, r_fn, w0=w0, grads=fixed_grads(rng, w0.shape, 8), config=config,
              case=f"resuming from a state in config ({given})", steps=8, rule=rule,
@@ -111,7 +120,7 @@ def test_descends_an_ill_conditioned_valley(student, ref, rule):
     s_fn, r_fn = fns(student, ref, rule)
     rng = rng_for(f"valley/{rule}")
     w0 = rng.uniform(1.0, 2.0, (2, 4)) * rng.choice([-1.0, 1.0], (2, 4))
-    config = dict(VALLEY[rule])
+    config = adaptive_step_only(rule, dict(VALLEY[rule]))
     run_rule(s_fn, r_fn, w0=w0, grads=valley_grads(w0.shape), config=config,
              case=f"a narrow valley (condition number 25), config {{{fmt_config(config)}}}",
              steps=40, rule=rule, candidates=candidates(rule, r_fn),
@@ -124,7 +133,8 @@ def test_tiny_gradients_where_epsilon_matters(student, ref, rule):
     s_fn, r_fn = fns(student, ref, rule)
     rng = rng_for(f"tiny/{rule}")
     w0 = rng.standard_normal((3, 4))
-    run_rule(s_fn, r_fn, w0=w0, grads=fixed_grads(rng, w0.shape, 10, scale=1e-6), config=None,
+    run_rule(s_fn, r_fn, w0=w0, grads=fixed_grads(rng, w0.shape, 10, scale=1e-6),
+             config=adaptive_step_only(rule, None),
              case="gradients of size 1e-6 (default epsilon 1e-8)", steps=10, rule=rule,
              candidates=candidates(rule, r_fn))
 
@@ -142,6 +152,19 @@ def test_adamw_decouples_weight_decay(student, ref):
              candidates=candidates("adamw", r_fn))
 
 
+@pytest.mark.grades("adamw", CORRECTNESS)
+def test_adamw_without_decay_is_adam(student, ref):
+    """weight_decay=0: AdamW's adaptive step alone, which is Adam's (graded on its own, so a
+    mistake in the decay does not cost the step, and the other way round)."""
+    s_fn, r_fn = fns(student, ref, "adamw")
+    rng = rng_for("adamw/no-decay")
+    w0 = rng.standard_normal((3, 5))
+    config = {"learning_rate": 0.02, "beta1": 0.85, "beta2": 0.99, "weight_decay": 0.0}
+    run_rule(s_fn, r_fn, w0=w0, grads=fixed_grads(rng, w0.shape, 20), config=config,
+             case=f"config {{{fmt_config(config)}}}", steps=20, rule="adamw",
+             candidates=candidates("adamw", r_fn), forgive=forgiven("adamw"))
+
+
 @per_rule(CORRECTNESS)
 def test_two_parameters_keep_separate_state(student, ref, rule):
     """Two parameters of different shapes updated alternately, each with its own config."""
@@ -149,7 +172,8 @@ def test_two_parameters_keep_separate_state(student, ref, rule):
     rng = rng_for(f"two/{rule}")
     params = [(rng.standard_normal((3, 2)), fixed_grads(rng, (3, 2), 15)),
               (rng.standard_normal((4,)), fixed_grads(rng, (4,), 15, scale=3.0))]
-    run_interleaved(s_fn, r_fn, params=params, config=dict(CUSTOM[rule]), rule=rule,
+    run_interleaved(s_fn, r_fn, params=params, config=adaptive_step_only(rule, dict(CUSTOM[rule])),
+                    rule=rule,
                     case="two parameters updated in turn", steps=15,
                     forgive=lambda: forgiven(rule))
 
