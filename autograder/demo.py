@@ -1,7 +1,8 @@
 """``nnlab demo``: the whole course pipeline on bundled sample submissions, offline.
 
 Creates a course, releases lab 01, makes a small class of sample submissions, autogrades them
-(nbgrader + the trusted grader), writes feedback, exports grades and prints the gradebook.
+(nbgrader + the trusted grader), writes feedback, exports grades and prints the gradebook; then
+does the same for lab 04 (autograder/demo_lab04.py).
 
 The class:
 
@@ -131,6 +132,8 @@ def run_demo(directory: Path) -> str:
     if report.exists():
         print(report.read_text())
     print(_containment_summary(directory))
+    from .demo_lab04 import run as run_lab04     # lab 04: its own module, same course
+    run_lab04(directory)
     return table
 
 

@@ -68,11 +68,11 @@ def _plain_momentum_as_nesterov(w, dw, config):
 # ------------------------------------------------------------------------------ adagrad / rmsprop
 
 def _adaptive(rule, *, eps_inside=False, decay=None, swapped=False, accumulate=False,
-              no_sqrt=False):
+              no_sqrt=False, reset=False):
     def fn(w, dw, config):
         c = _cfg(rule, config)
         dw = _l2(w, dw, c)
-        cache = _state(c, "cache", w)
+        cache = np.zeros_like(w) if reset else _state(c, "cache", w)
         if rule == "adagrad" and decay is None or accumulate:
             cache = cache + dw * dw
         else:
@@ -170,10 +170,11 @@ DEFAULTS_WIN = ("your rule overwrote hyperparameters the caller set in config wi
                 "defaults: use config.setdefault(key, default), so a caller's value wins")
 
 
-def candidates(rule, reference_rule):
-    """Fresh Candidate objects for ``rule`` (each check gets its own)."""
+def candidates(rule, reference_rule, generic=True):
+    """Fresh Candidate objects for ``rule`` (each check gets its own). generic=False leaves out
+    the state-not-carried and defaults-win mistakes (ambiguous where parameters interleave)."""
     found = [(_stateless(reference_rule), STATELESS[rule]),
-             (_defaults_win(rule, reference_rule), DEFAULTS_WIN)]
+             (_defaults_win(rule, reference_rule), DEFAULTS_WIN)] if generic else []
     if rule == "sgd_momentum":
         found += [
             (_momentum(rule, sign=+1.0), "sign error: the velocity moves WITH the gradient "
@@ -197,6 +198,7 @@ def candidates(rule, reference_rule):
              "v = momentum * v - learning_rate * dw in config['velocity']"),
         ]
     elif rule == "adagrad":
+        found += [(_adaptive(rule, reset=True), STATELESS[rule])] if generic else []
         found += [
             (_adaptive(rule, eps_inside=True), "epsilon inside the square root "
              "(sqrt(cache + epsilon)); it belongs outside: sqrt(cache) + epsilon"),

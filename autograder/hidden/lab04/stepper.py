@@ -198,13 +198,16 @@ def valley_grads(shape, condition=25.0):
     return lambda k, w: a * w
 
 
-def run_interleaved(student_fn, ref_fn, *, params, config, case, steps, rule, forgive=None):
+def run_interleaved(student_fn, ref_fn, *, params, config, case, steps, rule, forgive=None,
+                    candidates=None):
     """Two parameters updated alternately, each with its own config (as the Solver does): the
     state of one must not leak into the other. params: list of (w0, grads).
-    forgive: a function returning fresh Candidates excused here (see run_rule)."""
+    forgive, candidates: functions returning fresh Candidates (see run_rule), one set per
+    parameter; a known mistake is named instead of suspecting shared state."""
     n = len(params)
     excused = [forgive() if forgive else [] for _ in range(n)]
-    for cs in excused:
+    known = [candidates() if candidates else [] for _ in range(n)]
+    for cs in excused + known:
         for c in cs:
             c.start(config)
     s_configs = [_copy_config(config) for _ in range(n)]
@@ -224,11 +227,14 @@ def run_interleaved(student_fn, ref_fn, *, params, config, case, steps, rule, fo
             with np.errstate(all="ignore"):
                 ref_next, r_configs[i] = ref_fn(w.copy(), dw.copy(), r_configs[i])
                 got = next_w.astype(np.float64) - w
-                msg = step_message(got, ref_next - w)
+                hints = [(d, c.message) for c in known[i] for d in [c.step(w, dw)]
+                         if d is not None and d.shape == got.shape
+                         and compare(d, ref_next - w, rtol=REF_RTOL)]
+                msg = step_message(got, ref_next - w, hints)
             forgiven = [c.step(w, dw) for c in excused[i]]
             if msg and _excused(got, ref_next - w, next_w, s_configs[i], forgiven):
                 msg = None
-            if msg and "float32" in msg:
+            if msg and ("float32" in msg or "is wrong:" in msg):
                 fail(f"{where}: {msg}")
             if msg:
                 fail(f"{where}: {msg} — if your rule passes the one-parameter checks, its "

@@ -175,7 +175,7 @@ def test_two_parameters_keep_separate_state(student, ref, rule):
     run_interleaved(s_fn, r_fn, params=params, config=adaptive_step_only(rule, dict(CUSTOM[rule])),
                     rule=rule,
                     case="two parameters updated in turn", steps=15,
-                    forgive=lambda: forgiven(rule))
+                    forgive=lambda: forgiven(rule), candidates=lambda: candidates(rule, r_fn, generic=False))
 
 
 # ------------------------------------------------------------------------------------ properties
