@@ -392,3 +392,158 @@ def test_open_checks_flag_a_missing_bias_correction(tmp_path, monkeypatch):
     finally:
         for name in [n for n in sys.modules if n.startswith("buggy_lab04")]:
             del sys.modules[name]
+
+
+# ------------------------------------------------------------------------------ notebook
+
+NOTEBOOK = REPO / "assignments" / "source" / LAB04.name / f"{LAB04.name}.ipynb"
+
+
+def _builder():
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("build_notebooks_lab04",
+                                                  REPO / "assignments" / "build_notebooks.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_notebook_is_generated_up_to_date_and_alone_in_its_release_folder():
+    assert NOTEBOOK.read_text(encoding="utf-8") == _builder().render(LAB04.name), \
+        "run `python assignments/build_notebooks.py`"
+    # nbgrader releases every file of the source folder: only the notebook may be there
+    assert sorted(p.name for p in NOTEBOOK.parent.iterdir()) == [NOTEBOOK.name]
+
+
+def test_notebook_grade_cells_and_points():
+    import nbformat
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    nbformat.validate(nb)
+    graded = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")]
+    ids = [c.metadata.nbgrader["grade_id"] for c in graded]
+    assert len(ids) == len(set(ids))
+    for f in LAB04.functions:
+        (cell,) = [c for c in graded if c.metadata.nbgrader["grade_id"] == f"check_{f.name}"]
+        assert cell.metadata.nbgrader["points"] == f.points and cell.metadata.nbgrader["locked"]
+        assert cell.source == f'check("{f.name}").raise_if_failed()'
+    answers = [c for c in graded if c.cell_type == "markdown"]
+    assert len(answers) == 4 and all(c.metadata.nbgrader["solution"] for c in answers)
+    assert sum(c.metadata.nbgrader["points"] for c in graded) == LAB04.max_points + 8
+    assert not any("BEGIN SOLUTION" in c.source for c in nb.cells)
+    assert any(c.source.strip() == 'check_lab("04_optimizers")' for c in nb.cells)
+
+
+def _execute(tmp_path, package, monkeypatch, grading=False):
+    import time
+    import nbformat
+    from nbclient import NotebookClient
+    shutil.copy(NOTEBOOK, tmp_path / NOTEBOOK.name)
+    shutil.copytree(package, tmp_path / "nnlab", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(REPO / "data", tmp_path / "data")
+    monkeypatch.delenv("PYTHONPATH", raising=False)
+    if grading:
+        monkeypatch.setenv("NNLAB_GRADING", "1")
+    else:
+        monkeypatch.delenv("NNLAB_GRADING", raising=False)
+    monkeypatch.setenv("MPLBACKEND", "module://matplotlib_inline.backend_inline")
+    nb = nbformat.read(tmp_path / NOTEBOOK.name, as_version=4)
+    client = NotebookClient(nb, kernel_name="python3", timeout=600, allow_errors=True,
+                            resources={"metadata": {"path": str(tmp_path)}})
+    start = time.perf_counter()
+    client.execute(cwd=str(tmp_path))
+    return nb, time.perf_counter() - start
+
+
+def _outputs(nb, kind):
+    found = []
+    for i, c in enumerate(nb.cells):
+        for o in c.get("outputs", []):
+            if kind == "error" and o.output_type == "error":
+                found.append((i, o))
+            if kind == "stderr" and o.output_type == "stream" and o.name == "stderr":
+                found.append((i, o))
+    return found
+
+
+def _text(nb):
+    return "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", [])
+                   if o.output_type == "stream")
+
+
+def _grade_cells(nb):
+    return {i for i, c in enumerate(nb.cells) if c.cell_type == "code"
+            and c.metadata.get("nbgrader", {}).get("grade")}
+
+
+def test_notebook_runs_on_the_reference_in_under_a_minute(tmp_path, monkeypatch):
+    nb, seconds = _execute(tmp_path, SOLUTIONS, monkeypatch)
+    print(f"\nlab 04 notebook on the reference: {seconds:.1f} s")
+    assert _outputs(nb, "error") == [] and _outputs(nb, "stderr") == []
+    text = _text(nb)
+    assert "RuntimeWarning" not in text and "skipped" not in text
+    for rule in ("sgd", "nesterov_momentum", "adagrad", "rmsprop", "adam", "adamw"):
+        assert f"{rule}: best validation accuracy" in text
+    assert "(diverged)" in text and "warm-up 1 epoch + cosine" in text
+    assert "largest |w - (theta + mu v)| over 50 steps" in text
+    images = sum(1 for c in nb.cells for o in c.get("outputs", [])
+                 if o.output_type == "display_data" and "image/png" in o.get("data", {}))
+    assert images >= 7
+    assert seconds < 60
+
+
+def test_notebook_on_the_stubs_fails_only_in_grade_cells(tmp_path, monkeypatch):
+    nb, seconds = _execute(tmp_path, STUBS, monkeypatch)
+    print(f"\nlab 04 notebook on the stubs: {seconds:.1f} s")
+    errors = _outputs(nb, "error")
+    assert {i for i, _ in errors} == _grade_cells(nb)
+    assert all(e.ename == "AssertionError" and "not written yet" in e.evalue for _, e in errors)
+    assert _outputs(nb, "stderr") == []
+    assert "skipped" in _text(nb)
+
+
+def test_notebook_is_quick_under_grading(tmp_path, monkeypatch):
+    nb, seconds = _execute(tmp_path, SOLUTIONS, monkeypatch, grading=True)
+    print(f"\nlab 04 notebook on the reference, NNLAB_GRADING=1: {seconds:.1f} s")
+    errors = _outputs(nb, "error")
+    assert {i for i, _ in errors} == _grade_cells(nb)
+    assert all("trusted grader" in e.evalue for _, e in errors)
+    assert _outputs(nb, "stderr") == []
+    assert "nesterov_momentum: best" not in _text(nb)
+
+
+# ------------------------------------------------------------------------------ the course
+
+def test_course_release_autograde_feedback_export(tmp_path):
+    """`nnlab` verbs on lab 04: release (no reference code), autograde, feedback, export."""
+    import csv
+    import subprocess
+    import sys
+    from autograder import course as courselib
+    from autograder import demo_lab04
+    nnlab = str(Path(sys.executable).parent / "nnlab")
+    course = tmp_path / "course"
+    run = lambda *a: subprocess.run([nnlab, *a], capture_output=True, text=True, check=True)  # noqa: E731
+    run("course", "create", str(course))
+    run("release", LAB04.name, "--course", str(course))
+    released = course / "release" / LAB04.name
+    assert (released / f"{LAB04.name}.ipynb").exists() and (released / "nnlab" / "schedules.py").exists()
+    for path in released.rglob("*.py"):
+        assert "BEGIN SOLUTION" not in path.read_text(), path
+    assert not (released / "notebooks").exists()
+    demo_lab04.make_submissions(course)
+    run("autograde", LAB04.name, "--course", str(course))
+    rows = {r["student"]: r for r in courselib.gradebook_rows(course, LAB04)}
+    assert rows["ada_reference"]["functions"] == pytest.approx(LAB04.max_points)
+    assert rows["ben_untouched"]["functions"] == 0
+    assert 0 < rows["dev_mistakes"]["functions"] < rows["cleo_mistakes"]["functions"] < LAB04.max_points
+    with courselib.gradebook(course) as gb:
+        grade = gb.find_grade("check_adam", LAB04.name, LAB04.name, "cleo_mistakes")
+        assert grade.score < LAB04.function("adam").points
+        assert gb.find_grade("check_rmsprop", LAB04.name, LAB04.name, "cleo_mistakes").score == 2
+    run("feedback", LAB04.name, "--course", str(course))
+    report = (course / "feedback" / "dev_mistakes" / LAB04.name / "nnlab_report.txt").read_text()
+    assert "plain momentum" in report and "L2 regularisation" in report
+    out = tmp_path / "grades.csv"
+    run("export", "--course", str(course), "--to", str(out))
+    exported = {(r["student_id"], r.get("assignment", LAB04.name)) for r in csv.DictReader(out.open())}
+    assert any(s == "ada_reference" for s, _ in exported)
