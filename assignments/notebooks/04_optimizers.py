@@ -281,10 +281,12 @@ def cells(nb):
         $f(w)$ against the step.
         """),
         code(f"""
+        from nnlab.grading_mode import budget
         SURFACE_RATES = {SURFACE_RATES!r}
-        fig, axes = plt.subplots(2, 3, figsize=(16, 9))
-        for col, (name, rates) in enumerate(SURFACE_RATES.items()):
-            surface = SURFACES[name]
+        names = budget(full=list(SURFACE_RATES), graded=["valley"])
+        fig, axes = plt.subplots(2, len(names), figsize=(5.3 * len(names), 9), squeeze=False)
+        for col, name in enumerate(names):
+            rates, surface = SURFACE_RATES[name], SURFACES[name]
             paths = {{rule: run_on_surface(rule, surface, 80, {{"learning_rate": lr}})
                       for rule, lr in rates.items()}}
             plot_trajectories(surface, paths, ax=axes[0, col])
