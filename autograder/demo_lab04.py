@@ -66,8 +66,11 @@ def run(directory: Path) -> str:
     make_submissions(directory)
     courselib.autograde(directory, LAB04)
     courselib.feedback(directory, LAB04)
+    csv_path = courselib.export(directory, directory / "grades.csv")
     table = courselib.format_gradebook(courselib.gradebook_rows(directory, LAB04), LAB04)
     print(table)
+    print(f"\nFeedback: {directory / 'feedback' / '<student>' / LAB04.name}; grades CSV (both "
+          f"labs): {csv_path}")
     report = directory / courselib.STATUS_DIR / LAB04.name / "dev_mistakes.report.txt"
     if report.exists():
         print(f"\nExample — what dev_mistakes reads for lab 04:\n")

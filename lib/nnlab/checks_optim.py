@@ -26,11 +26,12 @@ STATE = {"sgd_momentum": ("velocity",), "nesterov_momentum": ("velocity",),
          "adagrad": ("cache",), "rmsprop": ("cache",), "adam": ("m", "v", "t"),
          "adamw": ("m", "v", "t")}
 
-#: cs231n's inputs: np.linspace recipes (FullyConnectedNets.ipynb).
 def _linspace(a, b, shape=(4, 5)):
     return np.linspace(a, b, num=int(np.prod(shape))).reshape(shape)
 
 
+#: cs231n's inputs (FullyConnectedNets.ipynb): w = linspace(-0.4, 0.6), dw = linspace(-0.6, 0.4),
+#: the state from the linspace recipes below.
 CS231N = {
     "sgd_momentum": {"learning_rate": 1e-3, "velocity": (0.6, 0.9)},
     "rmsprop": {"learning_rate": 1e-2, "cache": (0.6, 0.9)},
