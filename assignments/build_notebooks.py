@@ -706,6 +706,27 @@ NOTEBOOKS = {
 }
 
 
+def _lab_modules():
+    """Labs described in a module of their own, assignments/notebooks/NN_name.py, with a
+    function ``cells(nb)`` that receives the cell helpers above (nb.md, nb.code, nb.setup,
+    nb.grades, nb.answer)."""
+    import functools
+    import importlib.util
+    import types
+    helpers = types.SimpleNamespace(md=md, code=code, setup=setup, grade=grade, grades=grades,
+                                    answer=answer)
+    found = {}
+    for path in sorted((HERE / "notebooks").glob("[0-9][0-9]_*.py")):
+        spec = importlib.util.spec_from_file_location(f"nnlab_notebook_{path.stem}", path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        found[module.NAME] = functools.partial(module.cells, helpers)
+    return found
+
+
+NOTEBOOKS.update(_lab_modules())
+
+
 def build(name) -> nbformat.NotebookNode:
     nb = nbformat.v4.new_notebook()
     nb.cells = NOTEBOOKS[name]()

@@ -1,8 +1,8 @@
 """``nnlab demo``: the whole course pipeline on bundled sample submissions, offline.
 
-Creates a course, releases labs 01 and 02, makes a small class of sample submissions,
-autogrades them (nbgrader + the trusted grader), writes feedback, exports grades and prints the
-gradebooks.
+Creates a course, releases labs 01, 02 and 04, makes a small class of sample submissions for
+each, autogrades them (nbgrader + the trusted grader), writes feedback, exports grades and prints
+the gradebooks.
 
 The class:
 
@@ -14,7 +14,9 @@ The class:
 * ``finn_broken`` — the reference, but the notebook is not valid JSON and ``losses.py`` has a
   syntax error: reported as such, every other function still graded.
 
-Lab 02 gets ada, ben and two students with catalogued normalization mistakes.
+Labs 02 and 04 get ada, ben and two students with catalogued mistakes of their lab (lab 04:
+Adam without bias correction, step decay off by one epoch; Nesterov written as plain momentum,
+AdamW as Adam + L2, the AdaGrad cache reset each step).
 """
 from __future__ import annotations
 
@@ -25,9 +27,10 @@ from pathlib import Path
 
 from . import REPO_ROOT
 from .errors import GraderFailed
-from .labs import LAB01, LAB02
+from .labs import LAB01, LAB02, get_lab
 from . import course as courselib
 
+LAB04 = get_lab("04_optimizers")
 SOLUTIONS = REPO_ROOT / "solutions" / "nnlab"
 
 TESTS = REPO_ROOT / "tests"
@@ -44,6 +47,10 @@ CLASSES = {
     LAB02.name: ("catalogue/lab02_mistakes.py", {
         "cleo_mistakes": ("bn_unbiased_variance", "ln_backward_batch_axis"),
         "dev_mistakes": ("bn_momentum_swapped", "bn_dgamma_averaged", "gn_strided_groups"),
+    }),
+    LAB04.name: ("catalogue/lab04_mistakes.py", {
+        "cleo_mistakes": ("adam_no_bias_correction", "step_decay_off_by_one"),
+        "dev_mistakes": ("nesterov_as_plain_momentum", "adamw_as_l2", "adagrad_cache_reset"),
     }),
 }
 #: eve: numpy patched at import in her package, and a notebook cell that writes the gradebook.
@@ -70,7 +77,10 @@ ANSWER = ("Sigmoid barely learns: after 20 epochs its loss is still near log 10 
 
 ANSWERS = {LAB02.name: "Batch normalization keeps each layer's pre-activations at mean beta and "
                       "std gamma, whatever the layers below do; a residual block passes dh on "
-                      "unchanged, so early layers still receive a gradient."}
+                      "unchanged, so early layers still receive a gradient.",
+           LAB04.name: "Momentum averages the zig-zag out across the valley and builds speed "
+                       "along it; the adaptive rules rescale each direction, so the valley looks "
+                       "round to them."}
 
 
 def _answer_question(notebook: Path) -> None:
@@ -134,14 +144,15 @@ def run_demo(directory: Path) -> str:
     started = time.perf_counter()
     print(f"1/6 Creating an nbgrader course in {directory}")
     courselib.create_course(directory)
-    labs = (LAB01, LAB02)
+    labs = (LAB01, LAB02, LAB04)
     print(f"2/6 Releasing {', '.join(lab.name for lab in labs)} (nbgrader generate_assignment)")
     for lab in labs:
         courselib.release(directory, lab)
     students = make_submissions(directory) + make_hostile_and_broken(directory)
-    lab02_students = make_submissions(directory, LAB02)
-    print(f"3/6 {len(students)} sample submissions of {LAB01.name}, {len(lab02_students)} of "
-          f"{LAB02.name}, in {directory / 'submitted'}")
+    others = {lab.name: make_submissions(directory, lab) for lab in labs if lab is not LAB01}
+    print(f"3/6 {len(students)} sample submissions of {LAB01.name}, "
+          + ", ".join(f"{len(s)} of {name}" for name, s in others.items())
+          + f", in {directory / 'submitted'}")
     print("4/6 Autograding: nbgrader runs each notebook, the trusted grader scores the functions")
     for lab in labs:
         # eve (hostile) and finn (broken) hand in lab 01 only

@@ -19,7 +19,7 @@ from . import REPO_ROOT
 from .generated import write_or_check
 
 EXPECTED_DIR = REPO_ROOT / "solutions" / "nnlab" / "open_expected"
-FILES = {"01_layers": "lab01.json", "02_normalization": "lab02.json"}
+FILES = {"01_layers": "lab01.json", "02_normalization": "lab02.json", "04_optimizers": "lab04.json"}
 
 
 def compute(lab: str = "01_layers") -> dict:
