@@ -694,30 +694,30 @@ def lab01_cells(lab=LAB01):
     ]
 
 
-def _lab02_cells():
-    sys.path.insert(0, str(HERE))
-    from lab02_notebook import lab02_cells     # its own module: assignments/lab02_notebook.py
-    return lab02_cells()
-
-
-def _cells_from(filename):
-    """The cells described by ``assignments/<filename>`` (one module per lab, outside source/
-    because nbgrader releases every file there); the module gets this builder's helpers."""
-    def cells():
-        import importlib.util
-        spec = importlib.util.spec_from_file_location(Path(filename).stem, HERE / filename)
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        helpers = argparse.Namespace(md=md, code=code, setup=setup, grades=grades, answer=answer)
-        return module.cells(helpers)
-    return cells
-
-
 NOTEBOOKS = {
     "01_layers": lab01_cells,
-    "02_normalization": _lab02_cells,
-    "03_regularization": _cells_from("lab03_notebook.py"),
 }
+
+
+def _lab_modules():
+    """Labs described in a module of their own, assignments/notebooks/NN_name.py, with a
+    function ``cells(nb)`` that receives the cell helpers above (nb.md, nb.code, nb.setup,
+    nb.grades, nb.answer)."""
+    import functools
+    import importlib.util
+    import types
+    helpers = types.SimpleNamespace(md=md, code=code, setup=setup, grade=grade, grades=grades,
+                                    answer=answer)
+    found = {}
+    for path in sorted((HERE / "notebooks").glob("[0-9][0-9]_*.py")):
+        spec = importlib.util.spec_from_file_location(f"nnlab_notebook_{path.stem}", path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        found[module.NAME] = functools.partial(module.cells, helpers)
+    return found
+
+
+NOTEBOOKS.update(_lab_modules())
 
 
 def build(name) -> nbformat.NotebookNode:

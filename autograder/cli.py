@@ -86,7 +86,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--to", default="grades.csv", help="CSV file to write (default grades.csv)")
     p.set_defaults(handler="autograder.course:cli_export")
 
-    p = sub.add_parser("demo", help="build a course, release labs 01 and 03, grade sample students, print grades")
+    p = sub.add_parser("demo", help="build a course, release labs 01 to 04, grade sample "
+                                    "students, print grades")
     p.add_argument("--dir", default="demo-course", help="where to build the demo course")
     p.set_defaults(handler="autograder.demo:cli")
     return parser

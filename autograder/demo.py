@@ -1,8 +1,8 @@
 """``nnlab demo``: the whole course pipeline on bundled sample submissions, offline.
 
-Creates a course, releases labs 01 and 02, makes a small class of sample submissions,
+Creates a course, releases labs 01 to 04, makes a small class of sample submissions for each,
 autogrades them (nbgrader + the trusted grader), writes feedback, exports grades and prints the
-gradebooks; then does the same for lab 03 (``autograder/demo_lab03.py``).
+gradebooks.
 
 The class:
 
@@ -14,7 +14,9 @@ The class:
 * ``finn_broken`` — the reference, but the notebook is not valid JSON and ``losses.py`` has a
   syntax error: reported as such, every other function still graded.
 
-Lab 02 gets ada, ben and two students with catalogued normalization mistakes.
+Labs 02 and 04 get ada, ben and two students with catalogued mistakes of their lab (lab 04:
+Adam without bias correction, step decay off by one epoch; Nesterov written as plain momentum,
+AdamW as Adam + L2, the AdaGrad cache reset each step).
 """
 from __future__ import annotations
 
@@ -25,7 +27,7 @@ from pathlib import Path
 
 from . import REPO_ROOT
 from .errors import GraderFailed
-from .labs import LAB01, LAB02
+from .labs import LAB01, LAB02, LAB03, LAB04
 from . import course as courselib
 
 SOLUTIONS = REPO_ROOT / "solutions" / "nnlab"
@@ -44,6 +46,14 @@ CLASSES = {
     LAB02.name: ("catalogue/lab02_mistakes.py", {
         "cleo_mistakes": ("bn_unbiased_variance", "ln_backward_batch_axis"),
         "dev_mistakes": ("bn_momentum_swapped", "bn_dgamma_averaged", "gn_strided_groups"),
+    }),
+    LAB03.name: ("catalogue/lab03_mistakes.py", {
+        "cleo_mistakes": ("drop_p_is_drop_probability", "l2_biases_regularized"),
+        "dev_mistakes": ("drop_backward_new_mask", "aug_roll_wraps", "l1_sign_wrong"),
+    }),
+    LAB04.name: ("catalogue/lab04_mistakes.py", {
+        "cleo_mistakes": ("adam_no_bias_correction", "step_decay_off_by_one"),
+        "dev_mistakes": ("nesterov_as_plain_momentum", "adamw_as_l2", "adagrad_cache_reset"),
     }),
 }
 #: eve: numpy patched at import in her package, and a notebook cell that writes the gradebook.
@@ -70,7 +80,16 @@ ANSWER = ("Sigmoid barely learns: after 20 epochs its loss is still near log 10 
 
 ANSWERS = {LAB02.name: "Batch normalization keeps each layer's pre-activations at mean beta and "
                       "std gamma, whatever the layers below do; a residual block passes dh on "
-                      "unchanged, so early layers still receive a gradient."}
+                      "unchanged, so early layers still receive a gradient.",
+           LAB03.name: "Inverted dropout divides the kept units by p while training, so the "
+                       "expected activation is unchanged and test mode is the identity; without "
+                       "the division, test-time activations are 1/p times larger than in "
+                       "training. Dropout and L2 narrowed the gap between training and validation "
+                       "accuracy; the strongest L2 underfits. Shifts by a pixel are "
+                       "label-preserving for digits, flips are not (a flipped 3 is no digit).",
+           LAB04.name: "Momentum averages the zig-zag out across the valley and builds speed "
+                       "along it; the adaptive rules rescale each direction, so the valley looks "
+                       "round to them."}
 
 
 def _answer_question(notebook: Path, text: str | None = None) -> None:
@@ -135,14 +154,15 @@ def run_demo(directory: Path) -> str:
     started = time.perf_counter()
     print(f"1/6 Creating an nbgrader course in {directory}")
     courselib.create_course(directory)
-    labs = (LAB01, LAB02)
+    labs = (LAB01, LAB02, LAB03, LAB04)
     print(f"2/6 Releasing {', '.join(lab.name for lab in labs)} (nbgrader generate_assignment)")
     for lab in labs:
         courselib.release(directory, lab)
     students = make_submissions(directory) + make_hostile_and_broken(directory)
-    lab02_students = make_submissions(directory, LAB02)
-    print(f"3/6 {len(students)} sample submissions of {LAB01.name}, {len(lab02_students)} of "
-          f"{LAB02.name}, in {directory / 'submitted'}")
+    others = {lab.name: make_submissions(directory, lab) for lab in labs if lab is not LAB01}
+    print(f"3/6 {len(students)} sample submissions of {LAB01.name}, "
+          + ", ".join(f"{len(s)} of {name}" for name, s in others.items())
+          + f", in {directory / 'submitted'}")
     print("4/6 Autograding: nbgrader runs each notebook, the trusted grader scores the functions")
     for lab in labs:
         # eve (hostile) and finn (broken) hand in lab 01 only
@@ -166,9 +186,6 @@ def run_demo(directory: Path) -> str:
     if report.exists():
         print(report.read_text())
     print(_containment_summary(directory))
-    from . import demo_lab03   # the later labs: same course, their own sample classes
-    print()
-    demo_lab03.run(directory, "Next: ")
     return table
 
 

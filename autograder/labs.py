@@ -79,7 +79,20 @@ LAB03 = Lab(
     ),
 )
 
-LABS = {lab.name: lab for lab in (LAB01, LAB02, LAB03)}
+LAB04 = Lab(
+    name="04_optimizers",
+    title="Optimizers and learning-rate schedules",
+    functions=(
+        _g("optim",
+           ("sgd_momentum", 2), ("nesterov_momentum", 3), ("adagrad", 2), ("rmsprop", 2),
+           ("adam", 3), ("adamw", 3))
+        + _g("schedules",
+             ("step_decay", 1), ("exponential_decay", 1), ("inverse_time_decay", 1),
+             ("cosine_decay", 1), ("linear_warmup", 1))
+    ),
+)
+
+LABS = {lab.name: lab for lab in (LAB01, LAB02, LAB03, LAB04)}
 
 
 def get_lab(name: str) -> Lab:

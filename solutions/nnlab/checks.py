@@ -74,9 +74,17 @@ LAB_FUNCTIONS = {
         "dropout_forward": "dropout", "dropout_backward": "dropout",
         "l2_penalty": "regularization", "l1_penalty": "regularization", "augment": "augment",
     },
+    # lab 04's checks live in checks_optim.py (same list there, kept in step by a test)
+    "04_optimizers": {
+        "sgd_momentum": "optim", "nesterov_momentum": "optim", "adagrad": "optim",
+        "rmsprop": "optim", "adam": "optim", "adamw": "optim",
+        "step_decay": "schedules", "exponential_decay": "schedules",
+        "inverse_time_decay": "schedules", "cosine_decay": "schedules",
+        "linear_warmup": "schedules",
+    },
 }
 _EXPECTED_FILES = {"01_layers": "lab01.json", "02_normalization": "lab02.json",
-                  "03_regularization": "lab03.json"}
+                  "03_regularization": "lab03.json", "04_optimizers": "lab04.json"}
 
 FORWARD_TOL = 1e-7      # stored reference values carry 10 significant digits
 GRADIENT_TOL = 1e-6     # analytic vs centred difference (h = 1e-5) in float64
@@ -842,6 +850,9 @@ def _check(env, name):
     if name in LAB_FUNCTIONS["02_normalization"]:
         from . import checks_lab02
         return checks_lab02.check(env, name)
+    if name in LAB_FUNCTIONS["04_optimizers"]:
+        from .checks_optim import check_rows
+        return check_rows(env, name)
     if name == "affine_forward":
         return [_forward_row(env, name, "out", "layers", _affine_inputs())]
     if name == "affine_backward":

@@ -32,6 +32,7 @@ class Solver:
       iteration, at the end of every epoch, after the last iteration)
     - best_val_acc: the best validation accuracy seen; best_params: copies of the parameters
       that scored it
+    - lr_history: the learning rate used at every iteration
     - diverged: True if training stopped early because the loss became NaN or infinite
     - epoch: number of epochs completed
 
@@ -52,6 +53,11 @@ class Solver:
         - optim_config: dict of hyperparameters given to the update rule, e.g.
           {"learning_rate": 1e-1}; every parameter gets its own copy (rules keep state in it)
         - lr_decay: the learning rate is multiplied by this after every epoch (default 1.0)
+        - lr_schedule: a function ``epoch -> learning rate`` (see ``nnlab.schedules``), called
+          before every iteration with the (fractional) number of epochs completed,
+          ``iteration / iterations_per_epoch``; the rate it returns replaces every parameter's
+          ``learning_rate``. Default None: the rate of optim_config, times lr_decay per epoch.
+          Give lr_schedule or an lr_decay other than 1, not both.
         - batch_size: minibatch size (default 100)
         - num_epochs: number of epochs to train (default 10)
         - num_train_samples: training examples used to measure training accuracy (default
@@ -85,6 +91,7 @@ class Solver:
         self.update_rule = kwargs.pop("update_rule", "sgd")
         self.optim_config = kwargs.pop("optim_config", {})
         self.lr_decay = kwargs.pop("lr_decay", 1.0)
+        self.lr_schedule = kwargs.pop("lr_schedule", None)
         self.batch_size = kwargs.pop("batch_size", 100)
         self.num_epochs = kwargs.pop("num_epochs", 10)
         self.num_train_samples = kwargs.pop("num_train_samples", 1000)
@@ -99,6 +106,13 @@ class Solver:
             raise ValueError(f"Unrecognized arguments {', '.join(sorted(kwargs))}")
         if self.batch_size < 1 or self.num_epochs < 0 or self.print_every < 1:
             raise ValueError("batch_size and print_every must be >= 1 and num_epochs >= 0")
+        if self.lr_schedule is not None:
+            if not callable(self.lr_schedule):
+                raise TypeError(f"lr_schedule must be a function epoch -> learning rate, "
+                                f"got {self.lr_schedule!r}")
+            if self.lr_decay != 1.0:
+                raise ValueError("give lr_schedule or lr_decay, not both (exponential_decay "
+                                 "is lr_decay as a schedule)")
 
         if isinstance(self.update_rule, str):
             if not hasattr(optim, self.update_rule):
@@ -121,6 +135,7 @@ class Solver:
         self.loss_history = []
         self.train_acc_history = []
         self.val_acc_history = []
+        self.lr_history = []
         self.diverged = False
         self._rng = np.random.default_rng(self.seed)
         # Each parameter gets its own copy of optim_config: update rules keep state in it.
@@ -205,10 +220,13 @@ class Solver:
                    desc=f"epoch 0/{self.num_epochs}", leave=True)
         try:
             for t in range(num_iterations):
+                if self.lr_schedule is not None:
+                    self._set_learning_rate(self.lr_schedule(t / iterations_per_epoch))
                 # NaN/inf from a diverging run would raise RuntimeWarnings in every layer;
                 # they are checked for once, just below, instead.
                 with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
                     self._step()
+                self.lr_history.append(self._learning_rate())
                 loss = self.loss_history[-1]
                 bar.set_postfix(loss=f"{loss:.4f}", refresh=False)  # drawn at tqdm's own pace
                 bar.update(1)
@@ -237,6 +255,21 @@ class Solver:
 
         if self.best_params:
             self.model.params = {k: v.copy() for k, v in self.best_params.items()}
+
+    def _set_learning_rate(self, lr):
+        """Give every parameter's update rule the learning rate ``lr``."""
+        lr = float(lr)
+        if not np.isfinite(lr) or lr < 0:
+            raise ValueError(f"lr_schedule returned {lr}; a learning rate must be finite and >= 0")
+        for config in self.optim_configs.values():
+            config["learning_rate"] = lr
+
+    def _learning_rate(self):
+        """The learning rate of the last update (None when the rule has none)."""
+        for config in self.optim_configs.values():
+            if "learning_rate" in config:
+                return float(config["learning_rate"])
+        return None
 
     def _record_accuracy(self):
         """Measure train/val accuracy, remember the best parameters, checkpoint, report."""

@@ -3,11 +3,12 @@
     python assignments/build_notebooks.py          # builds every lab's notebook, this one too
 
 Kept in its own module (outside assignments/source/, which nbgrader releases file by file) so
-that a lab's notebook description can be read, reviewed and edited on its own.
+that a lab's notebook description can be read, reviewed and edited on its own; ``nb`` below is
+the builder's cell helpers (``md``, ``code``, ``setup``, ``grades``, ``answer``).
 """
 from autograder.labs import LAB02
 
-from build_notebooks import answer, code, grades, md, setup  # noqa: E402  (same folder)
+NAME = LAB02.name
 
 HELPERS = '''
 def make_net(depth, width, normalization=None, weight_scale=None, residual=False, seed=0):
@@ -75,8 +76,9 @@ NORM_NEEDS = {None: (), "batchnorm": ("batchnorm_forward", "batchnorm_backward")
 '''
 
 
-def lab02_cells(lab=LAB02):
-    g = lambda *names: grades(lab, *names)  # noqa: E731
+def cells(nb, lab=LAB02):
+    md, code, setup, answer = nb.md, nb.code, nb.setup, nb.answer
+    g = lambda *names: nb.grades(lab, *names)  # noqa: E731
     return [
         md("""
         # Lab 02 — Normalization: batch, layer and group; residual connections

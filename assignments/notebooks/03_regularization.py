@@ -2,8 +2,8 @@
 
 It lives outside ``assignments/source/03_regularization/`` because nbgrader releases every file
 of that folder. ``assignments/build_notebooks.py`` loads this module and writes
-``assignments/source/03_regularization/03_regularization.ipynb``; ``b`` below is that builder
-module (its cell helpers ``md``, ``code``, ``setup``, ``grades``, ``answer``).
+``assignments/source/03_regularization/03_regularization.ipynb``; ``b`` below is the builder's
+cell helpers (``md``, ``code``, ``setup``, ``grades``, ``answer``).
 """
 from autograder.labs import LAB03
 
