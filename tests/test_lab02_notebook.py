@@ -2,15 +2,13 @@
 the reference (full and under grading) and on the stubs (Run All reaches the end: one line per
 check cell and per cell that needs unwritten functions).
 """
-import importlib.util
 import re
-import shutil
-import time
 from pathlib import Path
 
 import nbformat
 
 from autograder.labs import LAB02
+import lab_notebooks
 
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOK = REPO / "assignments" / "source" / "02_normalization" / "02_normalization.ipynb"
@@ -20,19 +18,6 @@ QUESTIONS = {"why_normalize_question": 1, "init_scale_question": 1, "batch_size_
 
 def load():
     return nbformat.read(NOTEBOOK, as_version=4)
-
-
-def test_notebook_is_generated_and_up_to_date():
-    spec = importlib.util.spec_from_file_location("build_notebooks",
-                                                  REPO / "assignments" / "build_notebooks.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    assert NOTEBOOK.read_text(encoding="utf-8") == mod.render("02_normalization"), \
-        "run `python assignments/build_notebooks.py`"
-
-
-def test_only_the_notebook_is_released_from_its_folder():
-    assert sorted(p.name for p in NOTEBOOK.parent.iterdir()) == [NOTEBOOK.name]
 
 
 def test_structure_and_points():
@@ -58,41 +43,12 @@ def test_structure_and_points():
 
 
 def execute(tmp_path, package, grading, monkeypatch):
-    from nbclient import NotebookClient
-
-    shutil.copy(NOTEBOOK, tmp_path / NOTEBOOK.name)
-    shutil.copytree(package, tmp_path / "nnlab", ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copytree(REPO / "data", tmp_path / "data")
-    if grading:
-        monkeypatch.setenv("NNLAB_GRADING", "1")
-    else:
-        monkeypatch.delenv("NNLAB_GRADING", raising=False)
-    monkeypatch.delenv("PYTHONPATH", raising=False)
-    monkeypatch.setenv("MPLBACKEND", "module://matplotlib_inline.backend_inline")
-    nb = nbformat.read(tmp_path / NOTEBOOK.name, as_version=4)
-    client = NotebookClient(nb, kernel_name="python3", timeout=600, allow_errors=True,
-                            resources={"metadata": {"path": str(tmp_path)}})
-    start = time.perf_counter()
-    client.execute(cwd=str(tmp_path))
-    return nb, time.perf_counter() - start
+    return lab_notebooks.execute(NOTEBOOK, tmp_path, package, grading=grading,
+                                 monkeypatch=monkeypatch)
 
 
-def outputs(nb, kind):
-    found = []
-    for i, c in enumerate(nb.cells):
-        for o in c.get("outputs", []):
-            if kind == "error" and o.output_type == "error":
-                found.append((i, o))
-            if kind == "stderr" and o.output_type == "stream" and o.name == "stderr":
-                found.append((i, o))
-            if kind == "image" and o.output_type == "display_data" and "image/png" in o.data:
-                found.append((i, o))
-    return found
-
-
-def grade_cells(nb):
-    return {i for i, c in enumerate(nb.cells) if c.cell_type == "code"
-            and c.metadata.get("nbgrader", {}).get("grade")}
+outputs = lab_notebooks.outputs
+grade_cells = lab_notebooks.grade_cell_indices
 
 
 def stdout(nb):

@@ -2,37 +2,19 @@
 (reference: no error, no stderr, about ten seconds; under grading: only the grade cells defer to
 the trusted grader; stubs: Run All reaches the end, every check cell and demo says in one line
 what is not written yet)."""
-import importlib.util
 import re
-import shutil
-import time
 from pathlib import Path
 
 import nbformat
-import pytest
 
 from autograder.labs import LAB03
+import lab_notebooks
 
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOK = REPO / "assignments" / "source" / LAB03.name / f"{LAB03.name}.ipynb"
 #: the one line a demo cell prints when functions it needs are not written yet (nnlab.notebook)
 SKIP_LINE = re.compile(r"^skipped: .+ needs .+: come back when they pass their checks$")
 QUESTIONS = {"dropout_question": 2, "regularization_question": 2, "augmentation_question": 2}
-
-
-def _builder():
-    spec = importlib.util.spec_from_file_location("build_notebooks",
-                                                  REPO / "assignments" / "build_notebooks.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
-def test_notebook_is_generated_and_up_to_date():
-    assert NOTEBOOK.read_text(encoding="utf-8") == _builder().render(LAB03.name), \
-        "run `python assignments/build_notebooks.py`"
-    # nbgrader releases every file of the lab's source folder: only the notebook lives there
-    assert sorted(p.name for p in NOTEBOOK.parent.iterdir()) == [NOTEBOOK.name]
 
 
 def test_structure_and_points():
@@ -55,38 +37,13 @@ def test_structure_and_points():
 
 
 def _execute(tmp_path, package, grading, monkeypatch):
-    from nbclient import NotebookClient
-    shutil.copy(NOTEBOOK, tmp_path / NOTEBOOK.name)
-    shutil.copytree(package, tmp_path / "nnlab", ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copytree(REPO / "data", tmp_path / "data")
-    if grading:
-        monkeypatch.setenv("NNLAB_GRADING", "1")
-    else:
-        monkeypatch.delenv("NNLAB_GRADING", raising=False)
-    monkeypatch.delenv("PYTHONPATH", raising=False)
-    monkeypatch.setenv("MPLBACKEND", "module://matplotlib_inline.backend_inline")
-    nb = nbformat.read(tmp_path / NOTEBOOK.name, as_version=4)
-    client = NotebookClient(nb, kernel_name="python3", timeout=600, allow_errors=True,
-                            resources={"metadata": {"path": str(tmp_path)}})
-    start = time.perf_counter()
-    client.execute(cwd=str(tmp_path))
-    return nb, time.perf_counter() - start
+    return lab_notebooks.execute(NOTEBOOK, tmp_path, package, grading=grading,
+                                 monkeypatch=monkeypatch)
 
 
-def _outputs(nb, kind):
-    return [(i, o) for i, c in enumerate(nb.cells) for o in c.get("outputs", [])
-            if (kind == "error" and o.output_type == "error")
-            or (kind == "stderr" and o.output_type == "stream" and o.name == "stderr")]
-
-
-def _text(nb):
-    return "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", [])
-                   if o.output_type == "stream")
-
-
-def _grade_cells(nb):
-    return {i for i, c in enumerate(nb.cells)
-            if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("grade")}
+_outputs = lab_notebooks.outputs
+_text = lab_notebooks.stream_text
+_grade_cells = lab_notebooks.grade_cell_indices
 
 
 def test_runs_end_to_end_on_the_reference(tmp_path, monkeypatch):

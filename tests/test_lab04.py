@@ -22,6 +22,7 @@ from autograder.grade import grade_submission
 from autograder.labs import get_lab
 from catalogue.lab04_correct_variants import VARIANTS
 from catalogue.lab04_mistakes import MISTAKES
+import lab_notebooks
 
 torch = pytest.importorskip("torch")
 
@@ -400,22 +401,6 @@ def test_open_checks_flag_a_missing_bias_correction(tmp_path, monkeypatch):
 NOTEBOOK = REPO / "assignments" / "source" / LAB04.name / f"{LAB04.name}.ipynb"
 
 
-def _builder():
-    import importlib.util
-    spec = importlib.util.spec_from_file_location("build_notebooks_lab04",
-                                                  REPO / "assignments" / "build_notebooks.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def test_notebook_is_generated_up_to_date_and_alone_in_its_release_folder():
-    assert NOTEBOOK.read_text(encoding="utf-8") == _builder().render(LAB04.name), \
-        "run `python assignments/build_notebooks.py`"
-    # nbgrader releases every file of the source folder: only the notebook may be there
-    assert sorted(p.name for p in NOTEBOOK.parent.iterdir()) == [NOTEBOOK.name]
-
-
 def test_notebook_grade_cells_and_points():
     import nbformat
     nb = nbformat.read(NOTEBOOK, as_version=4)
@@ -435,45 +420,13 @@ def test_notebook_grade_cells_and_points():
 
 
 def _execute(tmp_path, package, monkeypatch, grading=False):
-    import time
-    import nbformat
-    from nbclient import NotebookClient
-    shutil.copy(NOTEBOOK, tmp_path / NOTEBOOK.name)
-    shutil.copytree(package, tmp_path / "nnlab", ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copytree(REPO / "data", tmp_path / "data")
-    monkeypatch.delenv("PYTHONPATH", raising=False)
-    if grading:
-        monkeypatch.setenv("NNLAB_GRADING", "1")
-    else:
-        monkeypatch.delenv("NNLAB_GRADING", raising=False)
-    monkeypatch.setenv("MPLBACKEND", "module://matplotlib_inline.backend_inline")
-    nb = nbformat.read(tmp_path / NOTEBOOK.name, as_version=4)
-    client = NotebookClient(nb, kernel_name="python3", timeout=600, allow_errors=True,
-                            resources={"metadata": {"path": str(tmp_path)}})
-    start = time.perf_counter()
-    client.execute(cwd=str(tmp_path))
-    return nb, time.perf_counter() - start
+    return lab_notebooks.execute(NOTEBOOK, tmp_path, package, grading=grading,
+                                 monkeypatch=monkeypatch)
 
 
-def _outputs(nb, kind):
-    found = []
-    for i, c in enumerate(nb.cells):
-        for o in c.get("outputs", []):
-            if kind == "error" and o.output_type == "error":
-                found.append((i, o))
-            if kind == "stderr" and o.output_type == "stream" and o.name == "stderr":
-                found.append((i, o))
-    return found
-
-
-def _text(nb):
-    return "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", [])
-                   if o.output_type == "stream")
-
-
-def _grade_cells(nb):
-    return {i for i, c in enumerate(nb.cells) if c.cell_type == "code"
-            and c.metadata.get("nbgrader", {}).get("grade")}
+_outputs = lab_notebooks.outputs
+_text = lab_notebooks.stream_text
+_grade_cells = lab_notebooks.grade_cell_indices
 
 
 def test_notebook_runs_on_the_reference_in_under_a_minute(tmp_path, monkeypatch):

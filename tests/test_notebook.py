@@ -12,7 +12,6 @@ import importlib.util
 import re
 import shutil
 import sys
-import time
 from pathlib import Path
 
 import nbformat
@@ -20,6 +19,7 @@ import numpy as np
 import pytest
 
 from autograder.labs import LAB01
+import lab_notebooks
 
 
 REPO = Path(__file__).resolve().parents[1]
@@ -35,16 +35,6 @@ def nbgrader_cells(nb):
 
 
 # ------------------------------------------------------------------------------ structure
-def test_notebook_is_generated_and_up_to_date():
-    import importlib.util
-    spec = importlib.util.spec_from_file_location("build_notebooks",
-                                                  REPO / "assignments" / "build_notebooks.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    assert NOTEBOOK.read_text(encoding="utf-8") == mod.render("01_layers"), \
-        "run `python assignments/build_notebooks.py`"
-
-
 def test_structure_and_points():
     nb = load()
     nbformat.validate(nb)
@@ -301,36 +291,11 @@ def test_zig_zag_demo(reference):
 
 # ------------------------------------------------------------------------------ execution
 def execute(tmp_path, package, grading, allow_errors=False, monkeypatch=None):
-    from nbclient import NotebookClient
-
-    shutil.copy(NOTEBOOK, tmp_path / NOTEBOOK.name)
-    shutil.copytree(package, tmp_path / "nnlab", ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copytree(REPO / "data", tmp_path / "data")
-    if grading:
-        monkeypatch.setenv("NNLAB_GRADING", "1")
-    else:
-        monkeypatch.delenv("NNLAB_GRADING", raising=False)
-    monkeypatch.delenv("PYTHONPATH", raising=False)
-    monkeypatch.setenv("MPLBACKEND", "module://matplotlib_inline.backend_inline")
-    nb = nbformat.read(tmp_path / NOTEBOOK.name, as_version=4)
-    client = NotebookClient(nb, kernel_name="python3", timeout=600, allow_errors=allow_errors,
-                            resources={"metadata": {"path": str(tmp_path)}})
-    start = time.perf_counter()
-    client.execute(cwd=str(tmp_path))
-    return nb, time.perf_counter() - start
+    return lab_notebooks.execute(NOTEBOOK, tmp_path, package, grading=grading,
+                                 monkeypatch=monkeypatch, allow_errors=allow_errors)
 
 
-def outputs(nb, kind):
-    """(cell index, output) pairs of one kind: 'error' or 'stderr'."""
-    found = []
-    for i, c in enumerate(nb.cells):
-        for o in c.get("outputs", []):
-            if kind == "error" and o.output_type == "error":
-                found.append((i, o))
-            if kind == "stderr" and o.output_type == "stream" and o.name == "stderr":
-                found.append((i, o))
-    return found
-
+outputs = lab_notebooks.outputs
 
 
 def cell_text(cell):
