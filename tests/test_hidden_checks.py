@@ -6,7 +6,6 @@ variant (tests/catalogue/lab01_correct_variants.py) and a few hostile or broken 
 """
 import json
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -17,23 +16,12 @@ from autograder.grade import HIDDEN_DIR, grade_submission
 from autograder.labs import LAB01
 from catalogue.lab01_correct_variants import VARIANTS
 from catalogue.lab01_mistakes import MISTAKES
+from catalogue import submission as _copy, submission_with as _patched
 
 REPO = Path(__file__).resolve().parents[1]
 SOLUTIONS = REPO / "solutions" / "nnlab"
 STUBS = REPO / "lib" / "nnlab"
 ALL = [f.name for f in LAB01.functions]
-
-
-def _copy(src, dest):
-    shutil.copytree(src, dest / "nnlab", ignore=shutil.ignore_patterns("__pycache__"))
-    return dest
-
-
-def _patched(root, name, module, source):
-    d = _copy(SOLUTIONS, root / name)
-    with open(d / "nnlab" / f"{module}.py", "a") as f:
-        f.write("\n\n# --- replaced for this test ---\n" + source)
-    return d
 
 
 HOSTILE = {

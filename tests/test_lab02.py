@@ -2,7 +2,6 @@
 the reference, the stubs, every catalogued mistake and every correct variant, and the network's
 normalization and residual options.
 """
-import shutil
 import sys
 from pathlib import Path
 
@@ -13,6 +12,7 @@ from autograder.grade import grade_submission
 from autograder.labs import LAB02
 from catalogue.lab02_correct_variants import VARIANTS
 from catalogue.lab02_mistakes import DEPENDENTS, MISTAKES
+from catalogue import submission as _copy, submission_with as _patched
 
 REPO = Path(__file__).resolve().parents[1]
 SOLUTIONS = REPO / "solutions" / "nnlab"
@@ -132,18 +132,6 @@ def test_open_checks_pass_on_reference_and_fail_on_stubs(monkeypatch):
 
 
 # ------------------------------------------------------------------------------ the grader
-def _copy(src, dest):
-    shutil.copytree(src, dest / "nnlab", ignore=shutil.ignore_patterns("__pycache__"))
-    return dest
-
-
-def _patched(root, name, module, source):
-    d = _copy(SOLUTIONS, root / name)
-    with open(d / "nnlab" / f"{module}.py", "a") as f:
-        f.write("\n\n# --- replaced for this test ---\n" + source)
-    return d
-
-
 @pytest.fixture(scope="module")
 def reports(tmp_path_factory):
     root = tmp_path_factory.mktemp("lab02")

@@ -15,22 +15,11 @@ from autograder.grade import grade_submission
 from autograder.labs import LAB03, get_lab
 from catalogue.lab03_correct_variants import VARIANTS
 from catalogue.lab03_mistakes import DEPENDENTS, MISTAKES
+from catalogue import submission as _copy, submission_with as _patched
 REPO = Path(__file__).resolve().parents[1]
 SOLUTIONS = REPO / "solutions" / "nnlab"
 STUBS = REPO / "lib" / "nnlab"
 ALL = [f.name for f in LAB03.functions]
-
-
-def _copy(src, dest):
-    shutil.copytree(src, dest / "nnlab", ignore=shutil.ignore_patterns("__pycache__"))
-    return dest
-
-
-def _patched(root, name, module, source):
-    d = _copy(SOLUTIONS, root / name)
-    with open(d / "nnlab" / f"{module}.py", "a") as f:
-        f.write("\n\n# --- replaced for this test ---\n" + source)
-    return d
 
 
 @pytest.fixture(scope="module")

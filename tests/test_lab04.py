@@ -22,6 +22,7 @@ from autograder.grade import grade_submission
 from autograder.labs import get_lab
 from catalogue.lab04_correct_variants import VARIANTS
 from catalogue.lab04_mistakes import MISTAKES
+from catalogue import submission as _copy, submission_with as _patched
 import lab_notebooks
 
 torch = pytest.importorskip("torch")
@@ -260,18 +261,6 @@ def test_solver_rejects_schedule_with_lr_decay_and_bad_rates(reference):
 
 
 # ------------------------------------------------------------------------------ the grader
-
-def _copy(src, dest):
-    shutil.copytree(src, dest / "nnlab", ignore=shutil.ignore_patterns("__pycache__"))
-    return dest
-
-
-def _patched(root, name, module, source):
-    d = _copy(SOLUTIONS, root / name)
-    with open(d / "nnlab" / f"{module}.py", "a") as f:
-        f.write("\n\n# --- replaced for this test ---\n" + source)
-    return d
-
 
 @pytest.fixture(scope="module")
 def reports(tmp_path_factory):
