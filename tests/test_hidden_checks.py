@@ -16,6 +16,7 @@ from autograder.grade import HIDDEN_DIR, grade_submission
 from autograder.labs import LAB01
 from catalogue.lab01_correct_variants import VARIANTS
 from catalogue.lab01_mistakes import MISTAKES
+from catalogue import assert_caught_alone, assert_full_marks
 from catalogue import submission as _copy, submission_with as _patched
 
 REPO = Path(__file__).resolve().parents[1]
@@ -82,25 +83,12 @@ def test_stubs_get_zero_and_every_check_fails(reports):
 
 @pytest.mark.parametrize("mistake", MISTAKES, ids=[m.id for m in MISTAKES])
 def test_catalogue_mistake_is_caught(reports, mistake):
-    r = reports[mistake.id]
-    f = r.function(mistake.function)
-    assert f.score < f.max_score, f"{mistake.id} was not caught"
-    feedback = "\n".join(f.messages)
-    assert mistake.expect.lower() in feedback.lower(), feedback
-    # one mistake, one deduction: no other function loses anything, not even the composites
-    # built on the mistaken one, nor the backward of a mistaken forward
-    collateral = {g.name: (g.score, g.messages) for g in r.functions
-                  if g.score != g.max_score and g.name != mistake.function}
-    assert not collateral, f"{mistake.id} also cost {collateral}"
+    assert_caught_alone(reports[mistake.id], mistake)
 
 
 @pytest.mark.parametrize("variant", VARIANTS, ids=[v.id for v in VARIANTS])
 def test_correct_variant_gets_full_marks(reports, variant):
-    r = reports[variant.id]
-    for name in variant.functions:
-        f = r.function(name)
-        assert f.score == f.max_score, (name, f.messages)
-    assert r.total == r.max_total
+    assert_full_marks(reports[variant.id], variant)
 
 
 def test_hostile_submissions_lose_only_what_they_break(reports):

@@ -14,7 +14,8 @@ import pytest
 from autograder.grade import grade_submission
 from autograder.labs import LAB03, get_lab
 from catalogue.lab03_correct_variants import VARIANTS
-from catalogue.lab03_mistakes import DEPENDENTS, MISTAKES
+from catalogue.lab03_mistakes import MISTAKES
+from catalogue import assert_caught_alone, assert_full_marks
 from catalogue import submission as _copy, submission_with as _patched
 REPO = Path(__file__).resolve().parents[1]
 SOLUTIONS = REPO / "solutions" / "nnlab"
@@ -62,24 +63,12 @@ def test_stubs_get_zero_and_every_check_fails(reports):
 
 @pytest.mark.parametrize("mistake", MISTAKES, ids=[m.id for m in MISTAKES])
 def test_catalogue_mistake_is_caught(reports, mistake):
-    r = reports[mistake.id]
-    assert not r.grader_errors, r.grader_errors
-    f = r.function(mistake.function)
-    assert f.score < f.max_score, f"{mistake.id} was not caught"
-    feedback = "\n".join(f.messages)
-    assert mistake.expect.lower() in feedback.lower(), feedback
-    allowed = DEPENDENTS.get(mistake.function, set()) | {mistake.function}
-    collateral = [g.name for g in r.functions if g.score != g.max_score and g.name not in allowed]
-    assert not collateral, f"{mistake.id} also cost {collateral}"
+    assert_caught_alone(reports[mistake.id], mistake)
 
 
 @pytest.mark.parametrize("variant", VARIANTS, ids=[v.id for v in VARIANTS])
 def test_correct_variant_gets_full_marks(reports, variant):
-    r = reports[variant.id]
-    for name in variant.functions:
-        f = r.function(name)
-        assert f.score == f.max_score, (name, f.messages)
-    assert r.total == r.max_total
+    assert_full_marks(reports[variant.id], variant)
 
 
 def test_a_forward_that_raises_costs_the_backward_nothing(reports):

@@ -240,7 +240,3 @@ def groupnorm_backward(dout, cache):
     return dx, np.sum(dout * x_hat, axis=0), dout.sum(axis=0)
 ''', "groupnorm_backward", "within each group"),
 ]
-
-#: graded functions that may lose points together with the one a mistake is in (none: each
-#: backward pass is judged with its own forward's statistics)
-DEPENDENTS = {}

@@ -399,7 +399,3 @@ def augment(X, y, max_shift=1, noise_std=0.0, seed=None):
     return X_aug, y.copy()
 ''', "augment", "seed is ignored"),
 ]
-
-#: Functions allowed to lose points next to the one a mistake is in (none: one mistake, one
-#: deduction).
-DEPENDENTS = {}
