@@ -92,7 +92,18 @@ LAB04 = Lab(
     ),
 )
 
-LABS = {lab.name: lab for lab in (LAB01, LAB02, LAB03, LAB04)}
+LAB05 = Lab(
+    name="05_initialization",
+    title="Weight initialization",
+    functions=(
+        _g("initializers",
+           ("constant", 1), ("gaussian", 1), ("xavier_normal", 2), ("xavier_uniform", 2),
+           ("he_normal", 2), ("he_uniform", 2))
+        + _g("init_stats", ("activation_statistics", 3), ("gradient_statistics", 3))
+    ),
+)
+
+LABS = {lab.name: lab for lab in (LAB01, LAB02, LAB03, LAB04, LAB05)}
 
 
 def get_lab(name: str) -> Lab:

@@ -13,7 +13,7 @@ re-run the cell, and the network uses the fix.
 """
 import numpy as np
 
-from . import activations, dropout, layer_utils, layers, losses, regularization
+from . import activations, dropout, initializers, layer_utils, layers, losses, regularization
 from . import normalization as norm
 
 
@@ -28,7 +28,7 @@ class FullyConnectedNet:
     def __init__(self, hidden_dims, input_dim=3 * 32 * 32, num_classes=10,
                  dropout_keep_ratio=1, normalization=None, reg=0.0, weight_scale=1e-2,
                  dtype=np.float32, seed=None, activation="relu",
-                 residual=False, groups=2, l1_reg=0.0):
+                 residual=False, groups=2, l1_reg=0.0, initializer=None):
         """Build the network and initialise its parameters.
 
         Inputs:
@@ -58,6 +58,12 @@ class FullyConnectedNet:
         - groups: number of groups G of 'groupnorm' (must divide every hidden width)
         - l1_reg: float, L1 regularisation strength: the loss gains l1_reg * sum(|W|) over all
           weight matrices, via your ``regularization.l1_penalty`` (lab 03)
+        - initializer: how the weight matrices start (lab 05). None (default): cs231n's
+          ``weight_scale * N(0, 1)``. Otherwise a name of ``nnlab.initializers.INITIALIZERS``
+          ("xavier_normal", "he_normal", "zeros", ...) or a callable
+          ``f(fan_in, fan_out, rng=...)`` returning a (fan_in, fan_out) array (e.g.
+          ``functools.partial(initializers.gaussian, std=0.1)``); it is called once per layer
+          with the network's Generator as rng, and weight_scale is not used.
 
         The L2 term is computed here, not by your ``regularization.l2_penalty`` (lab 03): labs
         01 and 02 train with reg > 0 before that function is written.
@@ -98,10 +104,18 @@ class FullyConnectedNet:
         self.bn_params = [dict(extra) for _ in hidden_dims] if normalization else []
 
         rng = np.random.default_rng(seed)
+        init = None if initializer is None else initializers.get_initializer(initializer)
         dims = [input_dim] + hidden_dims + [num_classes]
         for i in range(1, self.num_layers + 1):
             d_in, d_out = dims[i - 1], dims[i]
-            self.params[f"W{i}"] = (weight_scale * rng.standard_normal((d_in, d_out))).astype(dtype)
+            if init is None:
+                W = weight_scale * rng.standard_normal((d_in, d_out))
+            else:
+                W = np.asarray(init(d_in, d_out, rng=rng))
+                if W.shape != (d_in, d_out):
+                    raise ValueError(f"the initializer returned shape {W.shape} for W{i}, "
+                                     f"expected (fan_in, fan_out) = {(d_in, d_out)}")
+            self.params[f"W{i}"] = W.astype(dtype)
             self.params[f"b{i}"] = np.zeros(d_out, dtype=dtype)
             if normalization and i < self.num_layers:
                 if normalization == "groupnorm" and d_out % groups:
