@@ -82,9 +82,17 @@ LAB_FUNCTIONS = {
         "inverse_time_decay": "schedules", "cosine_decay": "schedules",
         "linear_warmup": "schedules",
     },
+    # lab 05's checks live in checks_init.py (same list there, kept in step by a test)
+    "05_initialization": {
+        "constant": "initializers", "gaussian": "initializers", "xavier_normal": "initializers",
+        "xavier_uniform": "initializers", "he_normal": "initializers",
+        "he_uniform": "initializers", "activation_statistics": "init_stats",
+        "gradient_statistics": "init_stats",
+    },
 }
 _EXPECTED_FILES = {"01_layers": "lab01.json", "02_normalization": "lab02.json",
-                  "03_regularization": "lab03.json", "04_optimizers": "lab04.json"}
+                  "03_regularization": "lab03.json", "04_optimizers": "lab04.json",
+                  "05_initialization": "lab05.json"}
 
 FORWARD_TOL = 1e-7      # stored reference values carry 10 significant digits
 GRADIENT_TOL = 1e-6     # analytic vs centred difference (h = 1e-5) in float64
@@ -852,6 +860,9 @@ def _check(env, name):
         return checks_lab02.check(env, name)
     if name in LAB_FUNCTIONS["04_optimizers"]:
         from .checks_optim import check_rows
+        return check_rows(env, name)
+    if name in LAB_FUNCTIONS["05_initialization"]:
+        from .checks_init import check_rows
         return check_rows(env, name)
     if name == "affine_forward":
         return [_forward_row(env, name, "out", "layers", _affine_inputs())]

@@ -48,6 +48,7 @@ _SCALE_LIPSCHITZ = {"normal": 1.0 / math.sqrt(2.0 * math.pi * math.e), "uniform"
 #: initializer -> (family, the variance's numerator g: Var = g / fan)
 FAN_SCALED = {"xavier_normal": ("normal", 1.0), "xavier_uniform": ("uniform", 1.0),
               "he_normal": ("normal", 2.0), "he_uniform": ("uniform", 2.0)}
+FAN_MODES_ORDER = ("fan_in", "fan_out", "avg")
 DEFAULT_MODE = {"xavier_normal": "avg", "xavier_uniform": "avg", "he_normal": "fan_in",
                 "he_uniform": "fan_in"}
 

@@ -77,16 +77,15 @@ def gradient_mistakes(x, weights, dout, activation):
         (backward(right)[::-1], "lists the layers in reverse order: grad_stds[0] is the FIRST "
                                 "layer's (the backward pass visits the last layer first)"),
     ]
-    if activation != "linear":
+    if activation == "relu":      # h >= 0 always holds: the same as no derivative at all
+        found.append((backward(lambda z, h: np.ones_like(z)),
+                      "passes the gradient through every unit: relu's derivative is 1 where z > "
+                      "0 and 0 elsewhere (missing, or written as h >= 0, which always holds)"))
+    if activation == "tanh":
         found.append((backward(lambda z, h: np.ones_like(z)),
                       "is missing the nonlinearity's derivative: multiply dh by f'(z) before "
                       "going through the layer"))
-    if activation == "tanh":
         found.append((backward(lambda z, h: 1.0 - z ** 2),
                       "uses 1 - z**2 as tanh's derivative: it is 1 - tanh(z)**2, 1 - h**2 in "
                       "terms of the layer's output"))
-    if activation == "relu":
-        found.append((backward(lambda z, h: (h >= 0).astype(float)),
-                      "passes the gradient through every unit: relu's derivative is 1 where z > "
-                      "0 and 0 elsewhere (h >= 0 always holds)"))
     return found
