@@ -1,6 +1,6 @@
 """``nnlab demo``: the whole course pipeline on bundled sample submissions, offline.
 
-Creates a course, releases labs 01 to 04, makes a small class of sample submissions for each,
+Creates a course, releases labs 01 to 05, makes a small class of sample submissions for each,
 autogrades them (nbgrader + the trusted grader), writes feedback, exports grades and prints the
 gradebooks.
 
@@ -16,7 +16,9 @@ The class:
 
 Labs 02 and 04 get ada, ben and two students with catalogued mistakes of their lab (lab 04:
 Adam without bias correction, step decay off by one epoch; Nesterov written as plain momentum,
-AdamW as Adam + L2, the AdaGrad cache reset each step).
+AdamW as Adam + L2, the AdaGrad cache reset each step; lab 05: He from the slide's typo and a
+Xavier-uniform bound from the normal formula; np.random ignoring the seed, a transposed He
+matrix, the gradient statistics of dz instead of dW).
 """
 from __future__ import annotations
 
@@ -27,7 +29,7 @@ from pathlib import Path
 
 from . import REPO_ROOT
 from .errors import GraderFailed
-from .labs import LAB01, LAB02, LAB03, LAB04
+from .labs import LAB01, LAB02, LAB03, LAB04, LAB05
 from . import course as courselib
 
 SOLUTIONS = REPO_ROOT / "solutions" / "nnlab"
@@ -54,6 +56,10 @@ CLASSES = {
     LAB04.name: ("catalogue/lab04_mistakes.py", {
         "cleo_mistakes": ("adam_no_bias_correction", "step_decay_off_by_one"),
         "dev_mistakes": ("nesterov_as_plain_momentum", "adamw_as_l2", "adagrad_cache_reset"),
+    }),
+    LAB05.name: ("catalogue/lab05_mistakes.py", {
+        "cleo_mistakes": ("he_normal_lecture_typo", "xavier_uniform_normal_bound"),
+        "dev_mistakes": ("gaussian_global_rng", "he_uniform_transposed", "grad_stats_dz"),
     }),
 }
 #: eve: numpy patched at import in her package, and a notebook cell that writes the gradebook.
@@ -89,7 +95,12 @@ ANSWERS = {LAB02.name: "Batch normalization keeps each layer's pre-activations a
                        "label-preserving for digits, flips are not (a flipped 3 is no digit).",
            LAB04.name: "Momentum averages the zig-zag out across the valley and builds speed "
                        "along it; the adaptive rules rescale each direction, so the valley looks "
-                       "round to them."}
+                       "round to them.",
+           LAB05.name: "Var[z] = fan_in * Var[w] * Var[h]: std 0.01 multiplies the std by "
+                       "0.22 per layer (collapse), std 1 by 22 (tanh saturates at +-1), Xavier "
+                       "keeps it near 1 for tanh's linear middle; a ReLU halves the second "
+                       "moment, so Xavier weights shrink it by 2 per layer and He's factor 2 "
+                       "makes up for it."}
 
 
 def _answer_question(notebook: Path, text: str | None = None) -> None:
@@ -154,7 +165,7 @@ def run_demo(directory: Path) -> str:
     started = time.perf_counter()
     print(f"1/6 Creating an nbgrader course in {directory}")
     courselib.create_course(directory)
-    labs = (LAB01, LAB02, LAB03, LAB04)
+    labs = (LAB01, LAB02, LAB03, LAB04, LAB05)
     print(f"2/6 Releasing {', '.join(lab.name for lab in labs)} (nbgrader generate_assignment)")
     for lab in labs:
         courselib.release(directory, lab)

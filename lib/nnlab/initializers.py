@@ -68,9 +68,9 @@ def gaussian(fan_in, fan_out, std=0.01, rng=None):
     Returns a float64 array of shape (fan_in, fan_out).
     """
     _check_shape(fan_in, fan_out)
-    # Hint: turn rng into a Generator with np.random.default_rng(rng) and draw from it, never from np.random itself
+    # Hint: draw from the Generator that rng names (numpy's default_rng accepts None, a seed or a Generator), never from np.random's global functions
     # Hint: a standard normal draw times std has standard deviation std (not variance std)
-    raise NotImplementedError("gaussian is yours to write (nnlab/initializers.py). Hint: turn rng into a Generator with np.random.default_rng(rng) and draw from it, never from np.random itself")
+    raise NotImplementedError("gaussian is yours to write (nnlab/initializers.py). Hint: draw from the Generator that rng names (numpy's default_rng accepts None, a seed or a Generator), never from np.random's global functions")
 
 
 def xavier_normal(fan_in, fan_out, mode="avg", rng=None):

@@ -71,7 +71,7 @@ def gaussian(fan_in, fan_out, std=0.01, rng=None):
     """
     _check_shape(fan_in, fan_out)
     ### BEGIN SOLUTION
-    ### HINT: turn rng into a Generator with np.random.default_rng(rng) and draw from it, never from np.random itself
+    ### HINT: draw from the Generator that rng names (numpy's default_rng accepts None, a seed or a Generator), never from np.random's global functions
     ### HINT: a standard normal draw times std has standard deviation std (not variance std)
     rng = np.random.default_rng(rng)
     return std * rng.standard_normal((fan_in, fan_out))
