@@ -9,13 +9,12 @@
 3. The reference reproduces the lecture's five activation-statistics tables over several seeds.
 4. The trusted grader on lab 05: reference full marks, stubs 0 with every check failing, each
    entry of the public catalogue caught by name at the cost of its own function only, each correct
-   variant full marks; the open checks; the notebook; the course pipeline.
+   variant full marks; the open checks; the notebook (the course pipeline:
+   tests/test_lab05_pipeline.py).
 """
-import csv
 import functools
 import math
 import re
-import subprocess
 import sys
 from pathlib import Path
 
@@ -66,12 +65,12 @@ def _judge_all(diag, fn, name, seed, mode=None):
 
 @pytest.mark.parametrize("name", RANDOM)
 def test_reference_draws_pass_every_statistical_test_on_many_seeds(reference, diag, name):
-    """Zero failures in 20 seeds per mode; the statistics use well under their tolerance."""
+    """Zero failures in 10 seeds (4 per fan mode); the statistics use well under their tolerance."""
     fn = getattr(reference.initializers, name)
     modes = [None] if name == "gaussian" else ["fan_in", "fan_out", "avg"]
     worst = 0.0
     for mode in modes:
-        for seed in range(20 if mode is None else 8):
+        for seed in range(10 if mode is None else 4):
             verdicts, used = _judge_all(diag, fn, name, 1000 + seed, mode)
             assert verdicts == [None] * len(verdicts), (name, mode, seed, verdicts)
             worst = max(worst, *used)
@@ -96,7 +95,7 @@ def _variant_functions():
 def test_correct_variants_pass_on_many_seeds(diag, vid, name, fn):
     """Samplers written differently (normal(), 2u - 1, RandomState, a transposed draw) draw other
     numbers and still pass every test on every seed tried."""
-    for seed in range(10):
+    for seed in range(5):
         verdicts, _ = _judge_all(diag, fn, name, 5000 + seed)
         assert verdicts == [None] * len(verdicts), (vid, seed, verdicts)
 
@@ -398,43 +397,3 @@ def test_notebook_is_quick_under_grading(tmp_path, monkeypatch):
     errors = lab_notebooks.outputs(nb, "error")
     assert {i for i, _ in errors} == lab_notebooks.grade_cell_indices(nb)
     assert lab_notebooks.outputs(nb, "stderr") == []
-
-
-# ------------------------------------------------------------------------------ the course
-
-def test_course_release_autograde_feedback_export(tmp_path):
-    """`nnlab` verbs on lab 05 with the demo's class: release (no reference code), autograde,
-    feedback, export."""
-    from autograder import course as courselib
-    from autograder import demo
-    nnlab = str(Path(sys.executable).parent / "nnlab")
-    course = tmp_path / "course"
-    run = lambda *a: subprocess.run([nnlab, *a], capture_output=True, text=True, check=True)  # noqa: E731
-    run("course", "create", str(course))
-    run("release", LAB05.name, "--course", str(course))
-    released = course / "release" / LAB05.name
-    assert (released / f"{LAB05.name}.ipynb").exists()
-    for path in released.rglob("*.py"):
-        assert "BEGIN SOLUTION" not in path.read_text(), path
-    for name in ("initializers.py", "init_stats.py"):
-        assert "raise NotImplementedError" in (released / "nnlab" / name).read_text()
-    students = demo.make_submissions(course, LAB05)
-    run("autograde", LAB05.name, "--course", str(course))
-    rows = {r["student"]: r for r in courselib.gradebook_rows(course, LAB05)}
-    assert rows["ada_reference"]["functions"] == pytest.approx(LAB05.max_points)
-    assert rows["ben_untouched"]["functions"] == 0
-    for student in ("cleo_mistakes", "dev_mistakes"):
-        assert 0 < rows[student]["functions"] < LAB05.max_points, student
-    with courselib.gradebook(course) as gb:
-        assert gb.find_grade("check_he_normal", LAB05.name, LAB05.name,
-                             "cleo_mistakes").score < LAB05.function("he_normal").points
-        assert gb.find_grade("check_gaussian", LAB05.name, LAB05.name,
-                             "cleo_mistakes").score == LAB05.function("gaussian").points
-    run("feedback", LAB05.name, "--course", str(course))
-    report = (course / "feedback" / "cleo_mistakes" / LAB05.name / "nnlab_report.txt").read_text()
-    assert "typo" in report and "normal formula" in report
-    out = tmp_path / "grades.csv"
-    run("export", "--course", str(course), "--to", str(out))
-    exported = [r for r in csv.DictReader(out.open()) if r["assignment"] == LAB05.name]
-    assert {r["student_id"] for r in exported} == set(students)
-    assert all(r["nnlab_status"] == "graded" for r in exported)
