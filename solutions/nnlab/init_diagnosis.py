@@ -165,6 +165,11 @@ def scale_mistakes(function, fan_in, fan_out, mode=None, std=None):
         right = math.sqrt(3.0 / fan) if uniform else math.sqrt(1.0 / fan)
         out.append((as_std(right), "He's factor 2 is missing: the variance is 2 / fan (the gain "
                                    "sqrt(2) makes up for the half of the units a ReLU zeroes)"))
+        if mode != "avg":
+            glorot = math.sqrt(6.0 / (fan_in + fan_out)) if uniform else \
+                math.sqrt(2.0 / (fan_in + fan_out))
+            out.append((as_std(glorot), f"that is Glorot's scale, variance 2 / (fan_in + "
+                                        f"fan_out): He's is 2 / {mode}"))
     else:
         right = math.sqrt(6.0 / fan) if uniform else math.sqrt(2.0 / fan)
         out.append((as_std(right), "that is He's scale (factor 2): Xavier's variance is 1 / fan"))

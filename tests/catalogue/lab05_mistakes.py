@@ -108,6 +108,13 @@ def he_normal(fan_in, fan_out, mode="fan_in", rng=None):
     return np.random.default_rng(rng).standard_normal((fan_in, fan_out)) / np.sqrt(fan)
 ''', "he_normal", "factor 2 is missing"),
 
+    Mistake("he_normal_glorot_formula", "He written with Glorot's sqrt(2 / (fan_in + fan_out))",
+            "initializers", '''
+def he_normal(fan_in, fan_out, mode="fan_in", rng=None):
+    std = np.sqrt(2.0 / (fan_in + fan_out))
+    return np.random.default_rng(rng).normal(0.0, std, (fan_in, fan_out))
+''', "he_normal", "Glorot's scale"),
+
     Mistake("he_normal_lecture_typo", "the slide's line: divided by np.sqrt(2 / fan_in)",
             "initializers", '''
 def he_normal(fan_in, fan_out, mode="fan_in", rng=None):
