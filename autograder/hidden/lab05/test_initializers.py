@@ -66,7 +66,7 @@ def _judge_scale(student, ref, name, check, mode=None, std=None):
 # ------------------------------------------------------------------------------ properties
 
 @per_function(PROPERTY, ("constant",) + RANDOM)
-def test_shape_dtype_and_a_new_array(student, ref, name):
+def test_shape_and_dtype(student, ref, name):
     """A float64 array of shape (fan_in, fan_out) (cs231n's W1 is (input_dim, H1)); constant
     given an int value still returns float64."""
     kwargs = {"value": 1} if name == "constant" else kwargs_for(name)
