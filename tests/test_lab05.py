@@ -293,10 +293,17 @@ def test_correct_variant_gets_full_marks(reports, variant):
     assert_full_marks(reports[variant.id], variant)
 
 
-def test_feedback_never_prints_arrays(reports):
+def test_feedback_never_prints_arrays_or_hidden_source(reports):
+    from autograder.grade import HIDDEN_DIR
+    code = {line.strip() for p in (HIDDEN_DIR / "lab05").glob("*.py")
+            for line in p.read_text().splitlines()
+            if len(line.strip()) > 25 and not line.strip().startswith("#")
+            and '"' not in line and "'" not in line}
+    assert len(code) > 20
     for name, r in reports.items():
         text = r.to_text()
         assert "array(" not in text and "[[" not in text, name
+        assert not [c for c in code if c in text], name
 
 
 # ------------------------------------------------------------------------------ open checks
