@@ -153,6 +153,16 @@ def he_uniform(fan_in, fan_out, mode="fan_in", rng=None):
     return np.random.default_rng(0).uniform(-bound, bound, (fan_in, fan_out))
 ''', "he_uniform", "rng argument is ignored"),
 
+    Mistake("he_uniform_generator_only", "rng used as a Generator: an int seed breaks it",
+            "initializers", '''
+def he_uniform(fan_in, fan_out, mode="fan_in", rng=None):
+    if rng is None:
+        rng = np.random.default_rng()
+    fan = {"fan_in": fan_in, "fan_out": fan_out, "avg": (fan_in + fan_out) / 2}[mode]
+    bound = np.sqrt(6.0 / fan)
+    return rng.uniform(-bound, bound, (fan_in, fan_out))
+''', "he_uniform", "rng may be an int seed"),
+
     # ------------------------------------------------------------------ activation_statistics
     Mistake("act_stats_wrong_axis", "np.std(h, axis=0).mean(): one std per unit, averaged",
             "init_stats", '''

@@ -7,7 +7,7 @@ cross the sandbox boundary); what comes back is judged by the reference's
 import zlib
 
 from autograder.diagnose import describe_type
-from autograder.hidden.checklib import call, fail, shape_str
+from autograder.hidden.checklib import CheckFailed, call, fail, shape_str
 
 import numpy as np
 
@@ -38,11 +38,27 @@ def kwargs_for(name, mode=None, std=None):
     return {} if mode is None else {"mode": mode}
 
 
+SEED_NOT_GENERATOR = ("rng may be an int seed (or None), not only a Generator: turn it into one "
+                      "with np.random.default_rng(rng), which accepts all three")
+
+
+def call_initializer(fn, *args, case, **kwargs):
+    """``checklib.call``, naming the mistake of an initializer that treats rng as a Generator
+    only (the grader sends int seeds, as the docstring allows)."""
+    try:
+        return call(fn, *args, case=case, **kwargs)
+    except CheckFailed as e:
+        err = e.student_error
+        if err is not None and "'int' object has no attribute" in str(err):
+            raise CheckFailed(f"{e} — {SEED_NOT_GENERATOR}", student_error=err) from None
+        raise
+
+
 def draw(student, name, case, *, seed, fan_in=FAN_IN, fan_out=FAN_OUT, **kwargs):
     """The student's matrix as float64 values (any shape holding fan_in * fan_out numbers: the
     shape is the property check's business, so a transposed matrix is judged on its values)."""
     fn = getattr(student.initializers, name)
-    w = call(fn, fan_in, fan_out, case=case, rng=seed, **kwargs)
+    w = call_initializer(fn, fan_in, fan_out, case=case, rng=seed, **kwargs)
     if not isinstance(w, np.ndarray) or w.dtype.kind not in "fiu":
         fail(f"{case}: {name} returned {describe_type(w)}, expected an ndarray of shape "
              f"{shape_str((fan_in, fan_out))}")

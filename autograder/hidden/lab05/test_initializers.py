@@ -23,7 +23,8 @@ from autograder.diagnose import describe_type
 from autograder.hidden.checklib import CORRECTNESS, PROPERTY, CheckFailed, call, fail, shape_str
 
 from autograder.hidden.lab05.draws import (FAN_IN, FAN_OUT, FAN_SCALED, GAUSSIAN_STD, RANDOM, SMALL,
-                                           UNIFORM, draw, kwargs_for, seed_for, statistical)
+                                           UNIFORM, call_initializer, draw, kwargs_for, seed_for,
+                                           statistical)
 
 
 def per_function(weight, names):
@@ -71,8 +72,8 @@ def test_shape_and_dtype(student, ref, name):
     given an int value still returns float64."""
     kwargs = {"value": 1} if name == "constant" else kwargs_for(name)
     case = f"{name}(fan_in={SMALL[0]}, fan_out={SMALL[1]}{', value=1' if name == 'constant' else ''})"
-    w = call(getattr(student.initializers, name), *SMALL, case=case, rng=seed_for("props", name),
-             **kwargs)
+    w = call_initializer(getattr(student.initializers, name), *SMALL, case=case,
+                         rng=seed_for("props", name), **kwargs)
     if not isinstance(w, np.ndarray):
         fail(f"{case}: returned {describe_type(w)}, expected an ndarray of shape {shape_str(SMALL)}")
     if w.shape == SMALL[::-1]:
@@ -181,7 +182,7 @@ def test_seed_decides_the_draw(student, ref, name):
     fn = getattr(student.initializers, name)
     kwargs = kwargs_for(name)
     case = f"{name}(fan_in={SMALL[0]}, fan_out={SMALL[1]}, rng=seed)"
-    a, b, c = (call(fn, *SMALL, case=case, rng=seed, **kwargs) for seed in (7, 7, 8))
+    a, b, c = (call_initializer(fn, *SMALL, case=case, rng=seed, **kwargs) for seed in (7, 7, 8))
     for w in (a, b, c):
         if not isinstance(w, np.ndarray) or w.size != SMALL[0] * SMALL[1]:
             fail(f"{case}: returned {describe_type(w)}, expected an ndarray of shape "
