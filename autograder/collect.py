@@ -18,15 +18,17 @@ Students are told apart by their LMS user id, never by name alone: two Canvas us
 ``smithjohn`` become ``smithjohn_12345`` and ``smithjohn_67890``. Each LMS user keeps the course
 id they got the first time (``nnlab_lms_students.csv``, see :mod:`autograder.lms_ids`), and the id
 also goes into nbgrader's gradebook, so ``nnlab export`` can write a CSV the LMS imports.
-Every submission gets nbgrader's ``timestamp.txt``: the time the zip gives its files, else the
-time of the import (``nbgrader release_feedback`` needs it; a LATE mark is reported).
+Every submission gets the two files ``nbgrader submit`` would have written, which
+``nbgrader release_feedback`` needs: ``timestamp.txt`` (the time the zip gives the files, else
+the time of the import; a LATE mark is reported) and ``submission_secret.txt``.
 
 Safety: the zip's member names are never used as paths. Members are read into memory (with a
 cap on the total uncompressed size and on the member count, counted while decompressing, so a
 lying header does not help a zip bomb), and only the files nnlab needs are written, under names
-built here: ``<lab>.ipynb``, ``nnlab/<validated relative path>`` and ``timestamp.txt``. Members
-whose normalised path escapes the archive (``../``, absolute paths, drive letters), symlinks,
-encrypted members and zips nested more than one level deep are refused and reported. Each
+built here: ``<lab>.ipynb``, ``nnlab/<validated relative path>``, ``timestamp.txt`` and
+``submission_secret.txt``. Members whose normalised path escapes the archive (``../``, absolute
+paths, drive letters), symlinks, encrypted members and zips nested more than one level deep are
+refused and reported. Each
 student's folder is built in a staging directory inside the course and moved into
 ``submitted/<student>/<lab>/`` with ``os.replace``, so an interrupted collect never leaves half a
 submission; a submission whose content did not change is left untouched.
@@ -49,7 +51,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .course_checks import format_timestamp
+from .course_checks import format_timestamp, new_submission_secret
 from .labs import Lab, get_lab
 from .lms_ids import LmsStudent, read_mapping, student_of, write_mapping
 
@@ -583,6 +585,7 @@ def collect_zip(course: Path, lab: Lab, zip_path: Path, *, max_total_bytes: int 
             problems.append("nothing usable in this submission: skipped")
             continue
         assembled[("timestamp.txt",)] = _timestamp(course, student, lab, entry, problems)
+        assembled[("submission_secret.txt",)] = _secret(course, student, lab)
         newest = max((m.date_time for m in entry.files), default=(0,))
         candidates.append((result, (newest, entry.order), assembled, entry))
 
@@ -674,6 +677,13 @@ def _timestamp(course: Path, student: str, lab: Lab, entry: _Entry, problems: li
     if entry.late:
         problems.append(f"submitted late (the LMS marks it LATE; {known})")
     return stamp.encode()
+
+
+def _secret(course: Path, student: str, lab: Lab) -> bytes:
+    """``submission_secret.txt`` as ``nbgrader submit`` writes it (``release_feedback`` files
+    the feedback under it); kept from an earlier import of the same student."""
+    previous = course / "submitted" / student / lab.name / "submission_secret.txt"
+    return previous.read_bytes() if previous.is_file() else new_submission_secret().encode()
 
 
 def _remember_lms_users(course: Path, mapping: dict, collected: list[tuple[str, _Entry]]) -> None:

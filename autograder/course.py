@@ -608,14 +608,14 @@ def autograde(course: Path, lab: Lab, students=None, force: bool = False, progre
 def feedback(course: Path, lab: Lab) -> list[Path]:
     """nbgrader's HTML feedback (nnlab's template: functions named, long lines wrapped), plus the
     trusted grader's full report beside it. Every feedback folder gets the submission's
-    ``timestamp.txt``, which ``nbgrader release_feedback`` needs (LMS-collected courses of
-    older nnlab versions lacked it: repaired here)."""
+    ``timestamp.txt`` and ``submission_secret.txt``, which ``nbgrader release_feedback`` needs
+    (LMS-collected courses of older nnlab versions lacked them: repaired here)."""
     from traitlets.config import Config
-    from .course_checks import ensure_timestamps, require_course
+    from .course_checks import EXCHANGE_FILES, ensure_exchange_files, require_course
     from .feedback_html import configure as use_nnlab_template
 
     course = require_course(course)
-    ensure_timestamps(course, lab)
+    ensure_exchange_files(course, lab)
     api = nbgrader_api(course)
     template = Config()
     use_nnlab_template(template)
@@ -629,9 +629,10 @@ def feedback(course: Path, lab: Lab) -> list[Path]:
             if not result["success"]:
                 print(f"nbgrader could not write feedback for {student}: "
                       f"{(result.get('error') or '').strip().splitlines()[-1:]}", file=sys.stderr)
-            stamp = course / "submitted" / student / lab.name / "timestamp.txt"
-            if target.is_dir() and not (target / "timestamp.txt").exists() and stamp.exists():
-                shutil.copy2(stamp, target / "timestamp.txt")
+            for name in EXCHANGE_FILES:
+                source = course / "submitted" / student / lab.name / name
+                if target.is_dir() and not (target / name).exists() and source.exists():
+                    shutil.copy2(source, target / name)
         report = course / STATUS_DIR / lab.name / f"{student}.report.txt"
         if report.exists():
             target.mkdir(parents=True, exist_ok=True)

@@ -7,14 +7,18 @@ every student "the grader itself failed". Each check raises :class:`CourseError`
 nothing.
 
 It also repairs what older versions of ``nnlab collect`` left behind: submissions without the
-``timestamp.txt`` nbgrader's ``release_feedback`` needs.
+``timestamp.txt`` and ``submission_secret.txt`` nbgrader's ``release_feedback`` needs.
 """
 from __future__ import annotations
 
+import secrets
 from datetime import datetime, timezone
 from pathlib import Path
 
 from .labs import Lab
+
+#: the files ``nbgrader submit`` writes beside a submission and ``release_feedback`` reads
+EXCHANGE_FILES = ("timestamp.txt", "submission_secret.txt")
 
 #: nbgrader's own format for ``timestamp.txt`` (``Exchange.timestamp_format``), in UTC.
 TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S.%f %Z"
@@ -79,7 +83,7 @@ def require_released(course: Path, lab: Lab) -> None:
 def ready_to_grade(course: Path, lab: Lab) -> None:
     """Everything ``nnlab autograde`` needs before it starts (called at its very beginning)."""
     require_released(course, lab)
-    ensure_timestamps(course, lab)
+    ensure_exchange_files(course, lab)
 
 
 def format_timestamp(moment: datetime) -> str:
@@ -89,21 +93,34 @@ def format_timestamp(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).strftime(TIMESTAMP_FORMAT)
 
 
-def ensure_timestamps(course: Path, lab: Lab) -> list[str]:
-    """Write ``timestamp.txt`` into every submission of ``lab`` that lacks one; return who.
+def new_submission_secret() -> str:
+    """What ``nbgrader submit`` writes to ``submission_secret.txt``: the key under which
+    ``nbgrader release_feedback`` files the feedback in the exchange."""
+    return secrets.token_hex(64)
 
-    Submissions collected from an LMS zip by older versions of nnlab had none, and nbgrader's
-    ``release_feedback`` then crashes. The time written is when the files arrived in the course
-    (the newest file's modification time): the best that is still known.
+
+def ensure_exchange_files(course: Path, lab: Lab) -> list[str]:
+    """Give every submission of ``lab`` the two files ``nbgrader submit`` writes and
+    ``nbgrader release_feedback`` reads: ``timestamp.txt`` and ``submission_secret.txt``;
+    return the students whose folder was repaired.
+
+    Submissions collected from an LMS zip by older versions of nnlab had neither, and
+    ``release_feedback`` crashed. The time written is when the files arrived in the course (the
+    newest file's modification time): the best that is still known.
     """
     fixed = []
     root = Path(course) / "submitted"
     for folder in sorted(root.glob(f"*/{lab.name}")) if root.is_dir() else []:
-        stamp = folder / "timestamp.txt"
-        if stamp.exists() or not folder.is_dir():
+        if not folder.is_dir() or folder.is_symlink():
             continue
-        files = [p for p in folder.rglob("*") if p.is_file() and not p.is_symlink()]
-        newest = max((p.stat().st_mtime for p in files), default=folder.stat().st_mtime)
-        stamp.write_text(format_timestamp(datetime.fromtimestamp(newest, timezone.utc)))
+        stamp, secret = folder / "timestamp.txt", folder / "submission_secret.txt"
+        if stamp.exists() and secret.exists():
+            continue
+        if not stamp.exists():
+            files = [p for p in folder.rglob("*") if p.is_file() and not p.is_symlink()]
+            newest = max((p.stat().st_mtime for p in files), default=folder.stat().st_mtime)
+            stamp.write_text(format_timestamp(datetime.fromtimestamp(newest, timezone.utc)))
+        if not secret.exists():
+            secret.write_text(new_submission_secret())
         fixed.append(folder.parent.name)
     return fixed

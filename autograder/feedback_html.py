@@ -1,5 +1,5 @@
-"""The HTML feedback's template: nbgrader's, with each graded function named in the summary and
-long diagnosis lines wrapped (``autograder/feedback_templates/nnlab_feedback``).
+"""The HTML feedback's template: a copy of nbgrader's, with each graded function named in the summary and
+long diagnosis lines wrapped (``autograder/feedback_templates/feedback``).
 
 Both ``nnlab feedback`` and a plain ``nbgrader generate_feedback`` use it: the course's
 nbgrader_config.py calls :func:`configure` (``nnlab course create`` writes that line).
@@ -9,16 +9,13 @@ from __future__ import annotations
 from pathlib import Path
 
 TEMPLATES = Path(__file__).resolve().parent / "feedback_templates"
-TEMPLATE_NAME = "nnlab_feedback"
-
-
-def nbgrader_templates() -> Path:
-    """The folder holding nbgrader's own ``feedback`` template, which ours extends."""
-    import nbgrader
-    return Path(nbgrader.__file__).resolve().parent / "server_extensions" / "formgrader" / "templates"
+#: the name nbgrader asks for: ``NbGraderAPI.generate_feedback`` (formgrader, ``nnlab feedback``)
+#: forces ``template_name = "feedback"``, so nnlab's template carries that name and its folder
+#: comes first in the search path, ahead of nbgrader's own ``feedback``.
+TEMPLATE_NAME = "feedback"
 
 
 def configure(config) -> None:
     """Point nbgrader's feedback exporter at nnlab's template (``config``: a traitlets Config)."""
     config.HTMLExporter.template_name = TEMPLATE_NAME
-    config.HTMLExporter.extra_template_basedirs = [str(TEMPLATES), str(nbgrader_templates())]
+    config.HTMLExporter.extra_template_basedirs = [str(TEMPLATES)]

@@ -2,6 +2,7 @@
 import io
 import json
 import os
+import re
 import stat
 import zipfile
 from pathlib import Path
@@ -461,7 +462,7 @@ def test_two_new_users_with_one_name_both_get_their_lms_id(course, tmp_path):
     assert read_mapping(course)["jane_smith_11"].lms == "moodle"
 
 
-def test_timestamp_without_a_time_in_the_zip_is_the_import_time_and_stable(course, tmp_path):
+def test_exchange_files_timestamp_is_the_import_time_when_the_zip_has_none(course, tmp_path):
     from datetime import datetime, timezone
     from nbgrader.utils import parse_utc
     z = make_zip(tmp_path / "t.zip", canvas_submission("leeann", 555, "ann", late=True),
@@ -473,6 +474,9 @@ def test_timestamp_without_a_time_in_the_zip_is_the_import_time_and_stable(cours
         <= datetime.now(timezone.utc)
     assert any("submitted late" in p and "import time" in p
                for p in report.by_student("leeann").problems)
+    secret = (submitted(course, "leeann") / "submission_secret.txt").read_text()
+    assert re.fullmatch(r"[0-9a-f]{128}", secret)      # as `nbgrader submit` writes it
     again = collect_zip(course, LAB, z)
     assert again.by_student("leeann").status == "unchanged"
     assert (submitted(course, "leeann") / "timestamp.txt").read_text() == stamp
+    assert (submitted(course, "leeann") / "submission_secret.txt").read_text() == secret
