@@ -257,9 +257,9 @@ def _write_course_config(directory: Path, course_id: str | None) -> None:
             kept = old
         # the id chosen here is the one that counts: the old file's own line is disabled
         kept = _COURSE_ID_LINE.sub(r"\1# (set above by nnlab course create) \2", kept)
-    text = CONFIG_TEMPLATE.format(course_id=course_id or COURSE_ID)
-    if kept.strip():
-        text += "\n" + KEPT_SETTINGS_MARK + "\n" + kept
+    # the TA's section always ends the file, empty at first: settings written there are kept
+    text = (CONFIG_TEMPLATE.format(course_id=course_id or COURSE_ID)
+            + "\n" + KEPT_SETTINGS_MARK + "\n" + (kept if kept.strip() else ""))
     if old is not None and old != text:
         backup = path.with_name(f"nbgrader_config.py.{time.strftime('%Y%m%d-%H%M%S')}.bak")
         shutil.copy2(path, backup)
