@@ -37,6 +37,14 @@ NNLAB_COLUMNS = ["seconds_late", "notebook_answers", "overrides", "needs_manual_
                  "nnlab_status", "nnlab_status_text", "nnlab_detail"]
 CANVAS_ID_COLUMNS = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
 
+#: the statuses of a submission that has no grading run yet (the others: course.STATUS_TEXT)
+NOT_GRADED_TEXT = {"not_graded": "not graded yet: run nnlab autograde",
+                   "no_submission": "nothing submitted"}
+
+
+def status_text(status: str) -> str:
+    return STATUS_TEXT.get(status) or NOT_GRADED_TEXT.get(status, status)
+
 
 def display(value) -> str:
     """A score as people read it: ``37.867999999999995`` -> ``37.87``, ``44.0`` -> ``44``."""
@@ -149,7 +157,7 @@ def export_rows(course: Path) -> tuple[list[str], list[dict]]:
                     for name, (score, _, _) in facts["functions"].items():
                         row[fcols[(lab.name, name)]] = display(score)
                 status, detail = _status(course, lab, student.id, facts is not None)
-                row.update(nnlab_status=status, nnlab_status_text=STATUS_TEXT.get(status, ""),
+                row.update(nnlab_status=status, nnlab_status_text=status_text(status),
                            nnlab_detail=detail)
                 rows.append(row)
     return columns, rows
@@ -271,7 +279,7 @@ def format_gradebook(rows: list[dict], lab: Lab) -> str:
         late = f"-{display(r['penalty'])}" if r["penalty"] else ("" if not r["seconds_late"]
                                                                  else "0")
         final = "—" if r["final"] is None else display(r["final"])
-        status = STATUS_TEXT.get(r["status"], r["status"])
+        status = status_text(r["status"])
         if r["seconds_late"]:
             status += f"; {_late(r['seconds_late'])}"
         lines.append(f"{r['student']:<22}{fn:>16}{tot:>18}{late:>14}{final:>10}  {status}")
