@@ -88,6 +88,7 @@ class StudentResult:
     files: int = 0               # files written (or that would have been, for unchanged)
     lms: str = ""                # "canvas" / "moodle" when the zip named the LMS user
     lms_user_id: str = ""
+    time_known: bool = True      # the zip gave the submission time (else: the import time)
 
 
 @dataclass
@@ -126,6 +127,12 @@ class CollectReport:
                 lines += [f"    - {p}" for p in problems]
         else:
             lines.append("Nothing to look at: every submission had a notebook and a package.")
+        untimed = [s.student for s in rows if not s.time_known and s.status != "problem"]
+        if untimed:
+            lines.append("")
+            lines.append(f"No submission time in the zip for {len(untimed)} submission(s): "
+                         f"their timestamp.txt holds the import time, so a due date before it "
+                         f"makes them late: {', '.join(untimed)}")
         if self.refused:
             lines.append("")
             lines.append(f"Refused {len(self.refused)} unsafe member(s) (nothing written for them):")
@@ -584,7 +591,8 @@ def collect_zip(course: Path, lab: Lab, zip_path: Path, *, max_total_bytes: int 
         if assembled is None:
             problems.append("nothing usable in this submission: skipped")
             continue
-        assembled[("timestamp.txt",)] = _timestamp(course, student, lab, entry, problems)
+        assembled[("timestamp.txt",)], result.time_known = _timestamp(course, student, lab,
+                                                                      entry, problems)
         assembled[("submission_secret.txt",)] = _secret(course, student, lab)
         newest = max((m.date_time for m in entry.files), default=(0,))
         candidates.append((result, (newest, entry.order), assembled, entry))
@@ -661,10 +669,12 @@ def _student_ids(entries: list[_Entry], mapping: dict) -> list[tuple[str, str]]:
     return ids
 
 
-def _timestamp(course: Path, student: str, lab: Lab, entry: _Entry, problems: list) -> bytes:
+def _timestamp(course: Path, student: str, lab: Lab, entry: _Entry,
+               problems: list) -> tuple[bytes, bool]:
     """``timestamp.txt`` in nbgrader's format (``nbgrader release_feedback`` and its late
-    policy read it): when the zip says the files were made (taken as UTC), else the time of
-    this import — kept from an earlier import, so a re-collect leaves it unchanged."""
+    policy read it), and whether the zip gave the time: when the zip says the files were made
+    (taken as UTC), else the time of this import — kept from an earlier import, so a
+    re-collect leaves it unchanged."""
     newest = max((m.date_time for m in entry.files), default=None)
     if newest and newest[0] > 1980:
         stamp = format_timestamp(datetime(*newest, tzinfo=timezone.utc))
@@ -676,7 +686,7 @@ def _timestamp(course: Path, student: str, lab: Lab, entry: _Entry, problems: li
         known = f"no submission time in the zip; timestamp.txt holds the import time {stamp}"
     if entry.late:
         problems.append(f"submitted late (the LMS marks it LATE; {known})")
-    return stamp.encode()
+    return stamp.encode(), bool(newest and newest[0] > 1980)
 
 
 def _secret(course: Path, student: str, lab: Lab) -> bytes:

@@ -611,11 +611,10 @@ def feedback(course: Path, lab: Lab) -> list[Path]:
     ``timestamp.txt`` and ``submission_secret.txt``, which ``nbgrader release_feedback`` needs
     (LMS-collected courses of older nnlab versions lacked them: repaired here)."""
     from traitlets.config import Config
-    from .course_checks import EXCHANGE_FILES, ensure_exchange_files, require_course
+    from .course_checks import repair_feedback_files, require_course
     from .feedback_html import configure as use_nnlab_template
 
     course = require_course(course)
-    ensure_exchange_files(course, lab)
     api = nbgrader_api(course)
     template = Config()
     use_nnlab_template(template)
@@ -629,10 +628,7 @@ def feedback(course: Path, lab: Lab) -> list[Path]:
             if not result["success"]:
                 print(f"nbgrader could not write feedback for {student}: "
                       f"{(result.get('error') or '').strip().splitlines()[-1:]}", file=sys.stderr)
-            for name in EXCHANGE_FILES:
-                source = course / "submitted" / student / lab.name / name
-                if target.is_dir() and not (target / name).exists() and source.exists():
-                    shutil.copy2(source, target / name)
+            repair_feedback_files(course, lab, student)
         report = course / STATUS_DIR / lab.name / f"{student}.report.txt"
         if report.exists():
             target.mkdir(parents=True, exist_ok=True)

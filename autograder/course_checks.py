@@ -6,12 +6,13 @@ every student "the grader itself failed". Each check raises :class:`CourseError`
 ``SystemExit``: the ``nnlab`` command prints the message and exits with status 1) and creates
 nothing.
 
-It also repairs what older versions of ``nnlab collect`` left behind: submissions without the
-``timestamp.txt`` and ``submission_secret.txt`` nbgrader's ``release_feedback`` needs.
+It also repairs what older versions of ``nnlab collect`` left behind: feedback folders without
+the ``timestamp.txt`` and ``submission_secret.txt`` nbgrader's ``release_feedback`` needs.
 """
 from __future__ import annotations
 
 import secrets
+import shutil
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -83,7 +84,6 @@ def require_released(course: Path, lab: Lab) -> None:
 def ready_to_grade(course: Path, lab: Lab) -> None:
     """Everything ``nnlab autograde`` needs before it starts (called at its very beginning)."""
     require_released(course, lab)
-    ensure_exchange_files(course, lab)
 
 
 def format_timestamp(moment: datetime) -> str:
@@ -99,28 +99,37 @@ def new_submission_secret() -> str:
     return secrets.token_hex(64)
 
 
-def ensure_exchange_files(course: Path, lab: Lab) -> list[str]:
-    """Give every submission of ``lab`` the two files ``nbgrader submit`` writes and
-    ``nbgrader release_feedback`` reads: ``timestamp.txt`` and ``submission_secret.txt``;
-    return the students whose folder was repaired.
+def repair_feedback_files(course: Path, lab: Lab, student: str) -> bool:
+    """Give ``feedback/<student>/<lab>/`` the two files ``nbgrader submit`` writes beside a
+    submission and ``nbgrader release_feedback`` reads (``timestamp.txt``,
+    ``submission_secret.txt``); return whether one was missing.
 
-    Submissions collected from an LMS zip by older versions of nnlab had neither, and
-    ``release_feedback`` crashed. The time written is when the files arrived in the course (the
-    newest file's modification time): the best that is still known.
+    nbgrader copies them along from ``submitted/``; submissions collected from an LMS zip by
+    older versions of nnlab had neither, and ``release_feedback`` crashed. They are written
+    into the feedback folder only: the student's submission and its grading stay untouched
+    (a time made up now must not make anyone late). The time written is when the files arrived
+    in the course (the newest file's modification time).
     """
-    fixed = []
-    root = Path(course) / "submitted"
-    for folder in sorted(root.glob(f"*/{lab.name}")) if root.is_dir() else []:
-        if not folder.is_dir() or folder.is_symlink():
+    course = Path(course)
+    target = course / "feedback" / student / lab.name
+    if not target.is_dir():
+        return False
+    submitted = course / "submitted" / student / lab.name
+    repaired = False
+    for name in EXCHANGE_FILES:
+        if (target / name).exists():
             continue
-        stamp, secret = folder / "timestamp.txt", folder / "submission_secret.txt"
-        if stamp.exists() and secret.exists():
-            continue
-        if not stamp.exists():
-            files = [p for p in folder.rglob("*") if p.is_file() and not p.is_symlink()]
-            newest = max((p.stat().st_mtime for p in files), default=folder.stat().st_mtime)
-            stamp.write_text(format_timestamp(datetime.fromtimestamp(newest, timezone.utc)))
-        if not secret.exists():
-            secret.write_text(new_submission_secret())
-        fixed.append(folder.parent.name)
-    return fixed
+        repaired = True
+        autograded = course / "autograded" / student / lab.name
+        source = next((p for p in (submitted / name, autograded / name)
+                       if p.is_file() and not p.is_symlink()), None)
+        if source is not None:
+            shutil.copyfile(source, target / name)
+        elif name == "timestamp.txt":
+            files = [p for p in submitted.rglob("*") if p.is_file() and not p.is_symlink()]
+            newest = max((p.stat().st_mtime for p in files), default=target.stat().st_mtime)
+            arrived = datetime.fromtimestamp(newest, timezone.utc)
+            (target / name).write_text(format_timestamp(arrived))
+        else:
+            (target / name).write_text(new_submission_secret())
+    return repaired

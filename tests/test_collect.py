@@ -474,6 +474,7 @@ def test_exchange_files_timestamp_is_the_import_time_when_the_zip_has_none(cours
         <= datetime.now(timezone.utc)
     assert any("submitted late" in p and "import time" in p
                for p in report.by_student("leeann").problems)
+    assert "No submission time in the zip for 1 submission(s)" in report.to_text()
     secret = (submitted(course, "leeann") / "submission_secret.txt").read_text()
     assert re.fullmatch(r"[0-9a-f]{128}", secret)      # as `nbgrader submit` writes it
     again = collect_zip(course, LAB, z)
