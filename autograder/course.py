@@ -233,7 +233,6 @@ def create_course(directory: Path, force: bool = False, course_id: str | None = 
 #: Everything below this line of a course's nbgrader_config.py is the TA's own: kept by
 #: ``nnlab course create --force``.
 KEPT_SETTINGS_MARK = "# ---- your own settings (kept by `nnlab course create --force`; they win) ----"
-_NNLAB_HEADER = '"""nbgrader configuration written by `nnlab course create`."""'
 _COURSE_ID_LINE = re.compile(r"^(\s*)(c\.CourseDirectory\.course_id\s*=.*)$", re.MULTILINE)
 
 
@@ -253,8 +252,8 @@ def _write_course_config(directory: Path, course_id: str | None) -> None:
         course_id = course_id or current
         if KEPT_SETTINGS_MARK in old:
             kept = old.split(KEPT_SETTINGS_MARK, 1)[1].lstrip("\n")
-        elif not old.startswith(_NNLAB_HEADER):        # a TA's own nbgrader config: keep it all
-            kept = old
+        elif old != CONFIG_TEMPLATE.format(course_id=current):
+            kept = old     # the TA's own config, or an older nnlab one they may have edited: all
         # the id chosen here is the one that counts: the old file's own line is disabled
         kept = _COURSE_ID_LINE.sub(r"\1# (set above by nnlab course create) \2", kept)
     # the TA's section always ends the file, empty at first: settings written there are kept

@@ -131,3 +131,14 @@ def test_course_create_on_a_non_empty_folder_needs_force(tmp_path):
     result = nnlab("course", "create", tmp_path / "course")
     assert result.returncode != 0 and "--force" in result.stderr
     assert files_under(tmp_path / "course") == {Path("keep.txt")}
+
+
+def test_course_create_force_keeps_edits_made_inside_an_older_nnlab_config(tmp_path):
+    course = courselib.create_course(tmp_path / "course")
+    config = course / "nbgrader_config.py"
+    # a config written by an older nnlab (no "your own settings" line), edited in the middle
+    older = config.read_text().split(courselib.KEPT_SETTINGS_MARK)[0]
+    config.write_text(older.replace("c.Execute.timeout = 120", "c.Execute.timeout = 600"))
+    assert nnlab("course", "create", course, "--force").returncode == 0
+    assert config_of(course).Execute.timeout == 600
+    assert len(list(course.glob("nbgrader_config.py.*.bak"))) == 1
