@@ -64,20 +64,23 @@ def _lab_or_none(name: str) -> Lab | None:
 # one submission, read from the gradebook
 # --------------------------------------------------------------------------------------------
 
-def submission_facts(gb, lab: Lab, student: str) -> dict | None:
+def submission_facts(gb, lab: Lab | str, student: str) -> dict | None:
     """What the gradebook holds about one submission, or None when there is none.
+
+    ``lab``: an nnlab lab, or the name of an assignment of the course's own (no functions).
 
     ``functions``: name -> (score, auto_score, overridden); ``raw``: nbgrader's score of the
     whole notebook (functions + manually graded answers); ``penalty`` / ``seconds_late``:
     nbgrader's late policy; ``final``: raw - penalty, never below 0.
     """
     from nbgrader.api import MissingEntry
+    name, graded = (lab, ()) if isinstance(lab, str) else (lab.name, lab.functions)
     try:
-        submission = gb.find_submission(lab.name, student)
+        submission = gb.find_submission(name, student)
     except MissingEntry:
         return None
     functions = {}
-    for fn in lab.functions:
+    for fn in graded:
         try:
             grade = gb.find_grade(fn.grade_cell_id, lab.name, lab.name, student)
         except MissingEntry:
@@ -106,7 +109,9 @@ def _overrides_text(functions: dict) -> str:
 def _status(course: Path, lab: Lab | None, student: str, submitted: bool) -> tuple[str, str]:
     if not submitted:
         return "no_submission", "nothing was submitted"
-    outcome = read_outcome(course, lab, student) if lab else None
+    if lab is None:
+        return "", "not an nnlab lab: graded by nbgrader alone"
+    outcome = read_outcome(course, lab, student)
     if outcome is None:
         return "not_graded", "no complete grading run recorded yet"
     return outcome.status, outcome.detail
@@ -136,7 +141,7 @@ def export_rows(course: Path) -> tuple[list[str], list[dict]]:
         for assignment in assignments:
             lab = _lab_or_none(assignment.name)
             for student in sorted(gb.students, key=lambda s: s.id):
-                facts = submission_facts(gb, lab, student.id) if lab else None
+                facts = submission_facts(gb, lab or assignment.name, student.id)
                 row = {key: "" for key in columns}
                 row.update(assignment=assignment.name, duedate=assignment.duedate or "",
                            student_id=student.id, last_name=student.last_name or "",

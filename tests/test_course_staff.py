@@ -12,6 +12,7 @@ import re
 import shutil
 import subprocess
 import sys
+import warnings
 import zipfile
 from datetime import datetime
 from pathlib import Path
@@ -83,6 +84,11 @@ def canvas_course(tmp_path_factory):
         auto = grade.auto_score
         grade.manual_score = LAB01.function("affine_backward").points
         gb.db.commit()
+        # an assignment of the course's own, graded by nbgrader alone, sits in the same gradebook
+        gb.update_or_create_assignment("quiz1")
+    with courselib.gradebook(course) as gb, warnings.catch_warnings():
+        warnings.simplefilter("ignore")      # nbgrader's own autoflush notice (SAWarning)
+        gb.update_or_create_submission("quiz1", ADA)
     return {"course": course, "root": root, "collect": collected.stdout, "auto": auto}
 
 
@@ -112,7 +118,9 @@ def test_export_has_a_rounded_column_per_function_lateness_and_overrides(canvas_
     result = run("export", "--course", course, "--to", out,
                  "--canvas-column", f"{LAB01.name}=Lab 1: layers (48213)")
     assert "Canvas gradebook import file" in result.stdout
-    rows = {r["student_id"]: r for r in _rows(out)}
+    rows = {r["student_id"]: r for r in _rows(out) if r["assignment"] == LAB01.name}
+    quiz = {r["student_id"]: r for r in _rows(out) if r["assignment"] == "quiz1"}
+    assert quiz[ADA]["nnlab_status"] == "" and quiz[CLEO]["nnlab_status"] == "no_submission"
     header = list(next(iter(rows.values())))
     for fn in LAB01.functions:
         assert fn.name in header
@@ -142,11 +150,12 @@ def test_export_has_a_rounded_column_per_function_lateness_and_overrides(canvas_
     with open(canvas, newline="") as fh:
         table = list(csv.reader(fh))
     assert table[0] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section",
-                        "Lab 1: layers (48213)"]
-    assert table[1] == ["Points Possible", "", "", "", "", ada["max_score"]]
+                        "Lab 1: layers (48213)", "quiz1"]
+    assert table[1] == ["Points Possible", "", "", "", "", ada["max_score"], "0"]
     by_id = {r[1]: r for r in table[2:]}
     assert set(by_id) == {"12345", "67890"}
     assert by_id["67890"][5] == cleo["score"] and by_id["12345"][5] == ada["score"]
+    assert by_id["67890"][6] == "" and by_id["12345"][6] == "0"    # no submission: left blank
 
 
 def test_gradebook_command_prints_the_table_for_a_real_course(canvas_course):
