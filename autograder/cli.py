@@ -8,7 +8,8 @@
     nnlab collect LAB --zip F   import an LMS bulk-download zip into submitted/
     nnlab autograde LAB         grade every submission (nbgrader + the trusted grader)
     nnlab feedback LAB          write feedback for students
-    nnlab export                export the gradebook as CSV
+    nnlab gradebook LAB         print a lab's gradebook table
+    nnlab export                export the gradebook as CSV (and a Canvas import CSV)
     nnlab demo                  all of the above on bundled sample submissions
 
 Each subcommand's module is imported only when it runs, so ``nnlab check`` stays quick.
@@ -54,7 +55,11 @@ def build_parser() -> argparse.ArgumentParser:
     csub = p.add_subparsers(dest="course_command", required=True, metavar="ACTION")
     c = csub.add_parser("create", help="create an nbgrader course directory")
     c.add_argument("directory")
-    c.add_argument("--force", action="store_true", help="reuse an existing non-empty directory")
+    c.add_argument("--force", action="store_true",
+                   help="reuse an existing non-empty directory (an existing nbgrader_config.py "
+                        "is merged, the TA's settings kept, and backed up)")
+    c.add_argument("--course-id", default=None,
+                   help="nbgrader course id (default: the existing course's, else 'nnlab')")
     c.set_defaults(handler="autograder.course:cli_create")
 
     p = sub.add_parser("release", help="release a lab to students (nbgrader generate_assignment)")
@@ -81,10 +86,20 @@ def build_parser() -> argparse.ArgumentParser:
     _add_course(p)
     p.set_defaults(handler="autograder.course:cli_feedback")
 
-    p = sub.add_parser("export", help="export grades as CSV (nbgrader's columns + nnlab status)")
+    p = sub.add_parser("export", help="export grades as CSV: nbgrader's columns, a score per "
+                                      "function, status, lateness; plus a Canvas import CSV")
     _add_course(p)
     p.add_argument("--to", default="grades.csv", help="CSV file to write (default grades.csv)")
-    p.set_defaults(handler="autograder.course:cli_export")
+    p.add_argument("--canvas-column", action="append", default=[], metavar="LAB=HEADER",
+                   help="the Canvas gradebook column of LAB, as Canvas' own export names it, "
+                        "e.g. 01_layers='Lab 1: layers (48213)' (repeatable)")
+    p.set_defaults(handler="autograder.export:cli_export")
+
+    p = sub.add_parser("gradebook", help="print a lab's gradebook: functions, total, lateness, "
+                                         "overrides, status")
+    p.add_argument("lab")
+    _add_course(p)
+    p.set_defaults(handler="autograder.export:cli_gradebook")
 
     p = sub.add_parser("demo", help="build a course, release labs 01 to 04, grade sample "
                                     "students, print grades")

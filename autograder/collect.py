@@ -3,20 +3,32 @@
 Layouts understood (detected per top-level entry of the zip, after stripping one wrapping
 folder that holds a whole class):
 
-* **Canvas** – flat files ``<login>_<canvasid>_<fileid>_<original name>`` (``<login>_LATE_...``
-  for late work). A student's package arrives as flat ``layers.py``, ``activations.py``, ... or
-  as a nested zip; Canvas' ``-1``/``-2`` resubmission suffixes are understood.
-* **Moodle** – one folder per student, ``Jane Smith_12345_assignsubmission_file_/``, holding
-  the files or a zip (``assignsubmission_onlinetext`` folders are ignored).
+* **Canvas** – flat files ``<sortable name>_<user id>_<file id>_<original name>``
+  (``<sortable name>_LATE_<user id>_...`` for late work; the sortable name is "Smith, John"
+  lowercased without punctuation: ``smithjohn``). A student's package arrives as flat
+  ``layers.py``, ``activations.py``, ... or as a nested zip; Canvas' ``-1``/``-2``
+  resubmission suffixes are understood.
+* **Moodle** – one folder per student, ``Jane Smith_12345_assignsubmission_file_/`` (name,
+  participant id), holding the files or a zip (``assignsubmission_onlinetext`` folders are
+  ignored).
 * **Plain** – one folder per student id holding ``<lab>.ipynb`` and ``nnlab/``, possibly inside
   one more wrapping folder (``alice/Lab01 final/...``).
+
+Students are told apart by their LMS user id, never by name alone: two Canvas users both named
+``smithjohn`` become ``smithjohn_12345`` and ``smithjohn_67890``. Each LMS user keeps the course
+id they got the first time (``nnlab_lms_students.csv``, see :mod:`autograder.lms_ids`), and the id
+also goes into nbgrader's gradebook, so ``nnlab export`` can write a CSV the LMS imports.
+Every submission gets the two files ``nbgrader submit`` would have written, which
+``nbgrader release_feedback`` needs: ``timestamp.txt`` (the time the zip gives the files, else
+the time of the import; a LATE mark is reported) and ``submission_secret.txt``.
 
 Safety: the zip's member names are never used as paths. Members are read into memory (with a
 cap on the total uncompressed size and on the member count, counted while decompressing, so a
 lying header does not help a zip bomb), and only the files nnlab needs are written, under names
-built here: ``<lab>.ipynb``, ``nnlab/<validated relative path>`` and ``timestamp.txt``. Members
-whose normalised path escapes the archive (``../``, absolute paths, drive letters), symlinks,
-encrypted members and zips nested more than one level deep are refused and reported. Each
+built here: ``<lab>.ipynb``, ``nnlab/<validated relative path>``, ``timestamp.txt`` and
+``submission_secret.txt``. Members whose normalised path escapes the archive (``../``, absolute
+paths, drive letters), symlinks, encrypted members and zips nested more than one level deep are
+refused and reported. Each
 student's folder is built in a staging directory inside the course and moved into
 ``submitted/<student>/<lab>/`` with ``os.replace``, so an interrupted collect never leaves half a
 submission; a submission whose content did not change is left untouched.
@@ -36,10 +48,12 @@ import tempfile
 import unicodedata
 import zipfile
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 
+from .course_checks import format_timestamp, new_submission_secret
 from .labs import Lab, get_lab
+from .lms_ids import LmsStudent, read_mapping, student_of, write_mapping
 
 MAX_TOTAL_BYTES = 200 * 1024 * 1024      # uncompressed, nested zips included
 MAX_MEMBERS = 10_000                     # members, nested zips included
@@ -54,6 +68,7 @@ CANVAS_RE = re.compile(
 MOODLE_RE = re.compile(r"^(?P<name>.+?)_(?P<pid>\d+)_assignsubmission_(?P<plugin>[a-z]+)_?$")
 RESUBMIT_SUFFIX = re.compile(r"^(?P<stem>.+?)(?:-\d+| \(\d+\))(?P<ext>\.[A-Za-z0-9]+)$")
 STUDENT_ID_RE = re.compile(r"^[a-z0-9_][a-z0-9_.-]*$")
+FILLED = "missing — filled from the released stub"
 
 
 class CollectError(Exception):
@@ -71,6 +86,9 @@ class StudentResult:
     status: str = "problem"      # new / updated / unchanged / problem (nothing written)
     problems: list = field(default_factory=list)
     files: int = 0               # files written (or that would have been, for unchanged)
+    lms: str = ""                # "canvas" / "moodle" when the zip named the LMS user
+    lms_user_id: str = ""
+    time_known: bool = True      # the zip gave the submission time (else: the import time)
 
 
 @dataclass
@@ -96,18 +114,25 @@ class CollectReport:
         return out
 
     def to_text(self) -> str:
+        """What a TA reads after ``nnlab collect``: the problems to look at first, then the
+        files filled from the released stubs (summarised), then every submission."""
         rows = sorted(self.students, key=lambda s: (s.student, s.status == "problem", s.source))
-        wid = max([len("student")] + [len(s.student or "?") for s in rows])
-        wsrc = min(48, max([len("source in zip")] + [len(s.source) for s in rows]))
-        lines = [f"Collected {self.lab} from {self.zip}",
-                 f"{'student':<{wid}}  {'source in zip':<{wsrc}}  {'status':<9}  problems"]
-        lines.append("-" * len(lines[-1]) + "-" * 20)
-        for s in rows:
-            src = s.source if len(s.source) <= wsrc else s.source[: wsrc - 1] + "…"
-            first = s.problems[0] if s.problems else ""
-            lines.append(f"{s.student or '?':<{wid}}  {src:<{wsrc}}  {s.status:<9}  {first}")
-            for more in s.problems[1:]:
-                lines.append(f"{'':<{wid}}  {'':<{wsrc}}  {'':<9}  {more}")
+        real = [(s, [p for p in s.problems if not p.endswith(FILLED)]) for s in rows]
+        real = [(s, problems) for s, problems in real if problems]
+        lines = [f"Collected {self.lab} from {self.zip}", ""]
+        if real:
+            lines.append(f"To look at ({len(real)} submission(s)):")
+            for s, problems in real:
+                lines.append(f"  {s.student or '?'} ({s.source}):")
+                lines += [f"    - {p}" for p in problems]
+        else:
+            lines.append("Nothing to look at: every submission had a notebook and a package.")
+        untimed = [s.student for s in rows if not s.time_known and s.status != "problem"]
+        if untimed:
+            lines.append("")
+            lines.append(f"No submission time in the zip for {len(untimed)} submission(s): "
+                         f"their timestamp.txt holds the import time, so a due date before it "
+                         f"makes them late: {', '.join(untimed)}")
         if self.refused:
             lines.append("")
             lines.append(f"Refused {len(self.refused)} unsafe member(s) (nothing written for them):")
@@ -116,11 +141,32 @@ class CollectReport:
             lines.append("")
             lines.append(f"Ignored {len(self.ignored)} entr(y/ies) of no known layout:")
             lines += [f"  {r}" for r in self.ignored]
+        filled: dict[str, list] = {}
+        for s in rows:
+            for p in s.problems:
+                if p.endswith(FILLED):
+                    filled.setdefault(p[: -len(FILLED)].strip(), []).append(s.student)
+        if filled:
+            who = {st for students in filled.values() for st in students}
+            lines.append("")
+            lines.append(f"Filled from the released stub (files missing from {len(who)} "
+                         f"submission(s); the stub's functions score 0):")
+            lines += [f"  {name}: {len(students)} — {', '.join(students)}"
+                      for name, students in sorted(filled.items())]
+        wid = max([len("student")] + [len(s.student or "?") for s in rows])
+        wsrc = min(48, max([len("source in zip")] + [len(s.source) for s in rows]))
+        lines.append("")
+        lines.append(f"{'student':<{wid}}  {'source in zip':<{wsrc}}  {'status':<9}  LMS user")
+        lines.append("-" * len(lines[-1]))
+        for s in rows:
+            src = s.source if len(s.source) <= wsrc else s.source[: wsrc - 1] + "…"
+            user = f"{s.lms} {s.lms_user_id}" if s.lms else ""
+            lines.append(f"{s.student or '?':<{wid}}  {src:<{wsrc}}  {s.status:<9}  {user}")
         c = self.counts()
         lines.append("")
         lines.append(f"{len(rows)} submission(s): {c['new']} new, {c['updated']} updated, "
                      f"{c['unchanged']} unchanged, {c['problem']} problem; "
-                     f"{sum(1 for s in rows if s.problems)} with problems listed; "
+                     f"{len(real)} to look at; {len(filled)} file(s) filled from the stub; "
                      f"{len(self.refused)} unsafe member(s) refused; "
                      f"{self.skipped_junk} junk file(s) skipped.")
         return "\n".join(lines)
@@ -228,6 +274,8 @@ class _Entry:
     files: list = field(default_factory=list)    # _Member, parts relative to the entry
     late: bool = False
     order: int = 0
+    lms: str = ""                # "canvas" / "moodle": the zip names the LMS user
+    lms_user_id: str = ""        # Canvas user id / Moodle participant id
 
 
 def sanitise_student_id(raw: str) -> str:
@@ -264,8 +312,11 @@ def _split_entries(members: list[_Member], report: CollectReport) -> list[_Entry
             if not match:
                 report.ignored.append(f"{top}: a top-level file that is not a Canvas submission")
                 continue
-            key = ("canvas", match["login"])
-            entry = entries.setdefault(key, _Entry(f"{match['login']}_*", match["login"], "canvas"))
+            # one entry per Canvas user: two users with one sortable name stay two students
+            key = ("canvas", match["login"], match["cid"])
+            entry = entries.setdefault(key, _Entry(f"{match['login']}_{match['cid']}_*",
+                                                   match["login"], "canvas", lms="canvas",
+                                                   lms_user_id=match["cid"]))
             entry.late |= bool(match["late"])
             fid = int(match["fid"])
             entry.order = max(entry.order, fid)
@@ -277,7 +328,8 @@ def _split_entries(members: list[_Member], report: CollectReport) -> list[_Entry
                 continue      # online text etc.: nothing to grade
             key = ("moodle", match["name"], match["pid"])
             entry = entries.setdefault(key, _Entry(top + "/", match["name"], "moodle",
-                                                   order=int(match["pid"])))
+                                                   order=int(match["pid"]), lms="moodle",
+                                                   lms_user_id=match["pid"]))
         else:
             key = ("plain", top)
             entry = entries.setdefault(key, _Entry(top + "/", top, "plain"))
@@ -403,7 +455,7 @@ def _assemble(entry: _Entry, files: list[_Member], lab: Lab, stubs: dict[tuple, 
                 continue
             out[("nnlab",) + rel] = stubs[rel].read_bytes()
             if rel[-1].endswith(".py"):
-                problems.append(f"nnlab/{'/'.join(rel)} missing — filled from the released stub")
+                problems.append(f"nnlab/{'/'.join(rel)} {FILLED}")
     else:
         problems.append("no nnlab/ package found")
 
@@ -519,11 +571,13 @@ def collect_zip(course: Path, lab: Lab, zip_path: Path, *, max_total_bytes: int 
                            f"Nothing was written; download it again.") from None
 
     stubs = _stub_files(_stub_package(course, lab))
-    candidates = []          # (StudentResult, entry, files)
-    for entry in _split_entries(members, report):
-        problems: list = []
-        result = StudentResult(student=sanitise_student_id(entry.raw_id), source=entry.source,
-                               problems=problems)
+    mapping = read_mapping(course)
+    entries = _split_entries(members, report)
+    candidates = []          # (StudentResult, (time, order), files, entry)
+    for entry, (student, note) in zip(entries, _student_ids(entries, mapping)):
+        problems: list = [note] if note else []
+        result = StudentResult(student=student, source=entry.source, problems=problems,
+                               lms=entry.lms, lms_user_id=entry.lms_user_id)
         report.students.append(result)
         if not result.student:
             problems.append(f"cannot derive a student id from {entry.raw_id!r}: skipped")
@@ -537,18 +591,13 @@ def collect_zip(course: Path, lab: Lab, zip_path: Path, *, max_total_bytes: int 
         if assembled is None:
             problems.append("nothing usable in this submission: skipped")
             continue
-        if entry.late:
-            newest = max((m.date_time for m in entry.files), default=None)
-            if newest and newest[0] > 1980:
-                stamp = datetime(*newest).strftime("%Y-%m-%d %H:%M:%S.%f")
-                assembled[("timestamp.txt",)] = stamp.encode()
-                problems.append(f"submitted late (LMS marks it LATE; timestamp.txt {stamp})")
-            else:
-                problems.append("submitted late (LMS marks it LATE; no time known)")
+        assembled[("timestamp.txt",)], result.time_known = _timestamp(course, student, lab,
+                                                                      entry, problems)
+        assembled[("submission_secret.txt",)] = _secret(course, student, lab)
         newest = max((m.date_time for m in entry.files), default=(0,))
-        candidates.append((result, (newest, entry.order), assembled))
+        candidates.append((result, (newest, entry.order), assembled, entry))
 
-    # id collisions: keep the later submission, never let one silently overwrite another
+    # Two folders (no LMS ids) that sanitise to one id: keep the later submission, and say so.
     by_id: dict[str, list] = {}
     for cand in candidates:
         by_id.setdefault(cand[0].student, []).append(cand)
@@ -573,7 +622,7 @@ def collect_zip(course: Path, lab: Lab, zip_path: Path, *, max_total_bytes: int 
     (course / STAGING_DIR).mkdir(exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix="run-", dir=course / STAGING_DIR))
     try:
-        for result, _, files in winners:
+        for result, _, files, _ in winners:
             result.files = len(files)
             result.status = _install(course, staging, result.student, lab, files)
     finally:
@@ -582,7 +631,87 @@ def collect_zip(course: Path, lab: Lab, zip_path: Path, *, max_total_bytes: int 
             (course / STAGING_DIR).rmdir()
         except OSError:
             pass
+    _remember_lms_users(course, mapping, [(r.student, e) for r, _, _, e in winners if e.lms])
     return report
+
+
+# --------------------------------------------------------------------------------------------
+# LMS ids and submission times
+# --------------------------------------------------------------------------------------------
+
+def _student_ids(entries: list[_Entry], mapping: dict) -> list[tuple[str, str]]:
+    """The course's student id of each entry, and a note for the TA when it is not simply the
+    sanitised name ("" otherwise; id "" when none can be derived).
+
+    An LMS user collected before keeps the id they got then (``nnlab_lms_students.csv``). A new
+    LMS user gets the sanitised name, unless another LMS user has it already (in the course or
+    in this zip): then ``<name>_<LMS user id>``. Two LMS users are never merged into one.
+    """
+    bases = [sanitise_student_id(e.raw_id) for e in entries]
+    owners = {m.student_id: (m.lms, m.lms_user_id) for m in mapping.values()}
+    new_users: dict[str, set] = {}
+    for entry, base in zip(entries, bases):
+        if entry.lms and base and student_of(mapping, entry.lms, entry.lms_user_id) is None:
+            new_users.setdefault(base, set()).add((entry.lms, entry.lms_user_id))
+    ids = []
+    for entry, base in zip(entries, bases):
+        known = student_of(mapping, entry.lms, entry.lms_user_id) if entry.lms else None
+        if not base or not entry.lms or known:
+            ids.append((known or base, ""))
+            continue
+        user = (entry.lms, entry.lms_user_id)
+        if owners.get(base, user) != user or len(new_users[base]) > 1:
+            student = sanitise_student_id(f"{base}_{entry.lms_user_id}")
+            ids.append((student, f"another {entry.lms} user has the name {entry.raw_id!r}: "
+                                 f"collected as {student} ({entry.lms} user {entry.lms_user_id})"))
+        else:
+            ids.append((base, ""))
+    return ids
+
+
+def _timestamp(course: Path, student: str, lab: Lab, entry: _Entry,
+               problems: list) -> tuple[bytes, bool]:
+    """``timestamp.txt`` in nbgrader's format (``nbgrader release_feedback`` and its late
+    policy read it), and whether the zip gave the time: when the zip says the files were made
+    (taken as UTC), else the time of this import — kept from an earlier import, so a
+    re-collect leaves it unchanged."""
+    newest = max((m.date_time for m in entry.files), default=None)
+    if newest and newest[0] > 1980:
+        stamp = format_timestamp(datetime(*newest, tzinfo=timezone.utc))
+        known = f"submitted {stamp}"
+    else:
+        previous = course / "submitted" / student / lab.name / "timestamp.txt"
+        stamp = (previous.read_text().strip() if previous.is_file()
+                 else format_timestamp(datetime.now(timezone.utc)))
+        known = f"no submission time in the zip; timestamp.txt holds the import time {stamp}"
+    if entry.late:
+        problems.append(f"submitted late (the LMS marks it LATE; {known})")
+    return stamp.encode(), bool(newest and newest[0] > 1980)
+
+
+def _secret(course: Path, student: str, lab: Lab) -> bytes:
+    """``submission_secret.txt`` as ``nbgrader submit`` writes it (``release_feedback`` files
+    the feedback under it); kept from an earlier import of the same student."""
+    previous = course / "submitted" / student / lab.name / "submission_secret.txt"
+    return previous.read_bytes() if previous.is_file() else new_submission_secret().encode()
+
+
+def _remember_lms_users(course: Path, mapping: dict, collected: list[tuple[str, _Entry]]) -> None:
+    """Record each collected LMS user: in ``nnlab_lms_students.csv`` (what staff filled in is
+    kept) and, once the course has a gradebook, as nbgrader's ``Student.lms_user_id``."""
+    changed = False
+    for student, entry in collected:
+        old = mapping.get(student)
+        if old is None or (old.lms, old.lms_user_id) != (entry.lms, entry.lms_user_id):
+            mapping[student] = LmsStudent(student, entry.lms, entry.lms_user_id, entry.raw_id)
+            changed = True
+    if changed:
+        write_mapping(course, mapping)
+    if collected and (course / "gradebook.db").exists():
+        from .course import gradebook
+        with gradebook(course) as gb:
+            for student, entry in collected:
+                gb.update_or_create_student(student, lms_user_id=entry.lms_user_id)
 
 
 def cli(args) -> int:

@@ -1,4 +1,4 @@
-"""nbgrader glue: create a course, release a lab, autograde, feedback, export.
+"""nbgrader glue: create a course, release a lab, autograde, feedback.
 
 nbgrader stays the course manager (release, collect, gradebook, formgrader, feedback). What it
 cannot be trusted with is the score of the student's ``nnlab`` functions: its kernel runs student
@@ -18,11 +18,11 @@ silently given 0, and so that a re-run skips what is already graded.
 from __future__ import annotations
 
 import contextlib
-import csv
 import functools
 import hashlib
 import json
 import os
+import re
 import shutil
 import sys
 import time
@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import REPO_ROOT
+from .course_checks import ready_to_grade
 from .labs import Lab, get_lab
 
 COURSE_ID = "nnlab"
@@ -82,6 +83,13 @@ for lab in sorted(os.listdir(os.path.join(here, "source"))):
         for name in names
         if name.endswith(".py")
     )
+
+# nnlab's feedback page: each graded function named, long diagnosis lines wrapped.
+try:
+    from autograder.feedback_html import configure as _nnlab_feedback_template
+    _nnlab_feedback_template(c)
+except ImportError:  # nnlab is not installed where nbgrader runs: nbgrader's own page
+    pass
 '''
 
 
@@ -127,8 +135,9 @@ def nbgrader_api(course: Path, grading: bool = False):
 def gradebook(course: Path):
     from nbgrader.api import Gradebook
     _ensure_venv_on_path()
+    from .course_checks import configured_course_id
     url = f"sqlite:///{Path(course).resolve() / 'gradebook.db'}?timeout=120"
-    return Gradebook(url, course_id=COURSE_ID)
+    return Gradebook(url, course_id=configured_course_id(Path(course).resolve(), COURSE_ID))
 
 
 @contextlib.contextmanager
@@ -188,14 +197,25 @@ def _copy_package(src: Path, dst: Path) -> None:
                     dirs_exist_ok=True)
 
 
-def create_course(directory: Path, force: bool = False) -> Path:
+def create_course(directory: Path, force: bool = False, course_id: str | None = None) -> Path:
     """Lay out an nbgrader course: config, and for every lab ``source/<lab>/`` holding the
-    notebook, the student package (stubs from lib/nnlab, never the reference) and the data."""
+    notebook, the student package (stubs from lib/nnlab, never the reference) and the data.
+
+    With ``force`` on an existing nbgrader course, its nbgrader_config.py is merged, not
+    replaced: the old file is backed up, nnlab's settings come first and the TA's own settings
+    follow (so they win), and the course id stays what it was unless ``course_id`` changes it
+    (refused once the course has a gradebook: its grades belong to the old id).
+    """
     directory = Path(directory).resolve()
+    if directory.exists() and not directory.is_dir():
+        raise SystemExit(f"{directory} is a file; pick a folder for the course.")
     if directory.exists() and any(directory.iterdir()) and not force:
-        raise SystemExit(f"{directory} exists and is not empty; use --force to reuse it.")
+        raise SystemExit(f"{directory} exists and is not empty; use --force to reuse it "
+                         f"(an existing nbgrader_config.py is merged and backed up).")
+    if course_id is not None and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", course_id):
+        raise SystemExit(f"--course-id {course_id!r}: use letters, digits, '_', '.' and '-'.")
     directory.mkdir(parents=True, exist_ok=True)
-    (directory / "nbgrader_config.py").write_text(CONFIG_TEMPLATE.format(course_id=COURSE_ID))
+    _write_course_config(directory, course_id)
     for lab_dir in sorted(p for p in NOTEBOOK_SOURCES.iterdir() if p.is_dir()):
         notebooks = sorted(lab_dir.glob("*.ipynb"))
         if not notebooks:
@@ -208,6 +228,42 @@ def create_course(directory: Path, force: bool = False) -> Path:
         (target / "data").mkdir(exist_ok=True)
         shutil.copy2(EMBEDDED_DATA, target / "data" / EMBEDDED_DATA.name)
     return directory
+
+
+#: Everything below this line of a course's nbgrader_config.py is the TA's own: kept by
+#: ``nnlab course create --force``.
+KEPT_SETTINGS_MARK = "# ---- your own settings (kept by `nnlab course create --force`; they win) ----"
+_COURSE_ID_LINE = re.compile(r"^(\s*)(c\.CourseDirectory\.course_id\s*=.*)$", re.MULTILINE)
+
+
+def _write_course_config(directory: Path, course_id: str | None) -> None:
+    """Write nbgrader_config.py; merge into (and back up) one that is already there."""
+    from .course_checks import configured_course_id
+
+    path = directory / "nbgrader_config.py"
+    old = path.read_text() if path.exists() else None
+    kept = ""
+    if old is not None:
+        current = configured_course_id(directory, COURSE_ID)
+        if course_id and course_id != current and (directory / "gradebook.db").exists():
+            raise SystemExit(f"{directory} is course {current!r} and has a gradebook: changing its "
+                             f"id to {course_id!r} would detach every grade from it. Nothing "
+                             f"was changed.")
+        course_id = course_id or current
+        if KEPT_SETTINGS_MARK in old:
+            kept = old.split(KEPT_SETTINGS_MARK, 1)[1].lstrip("\n")
+        elif old != CONFIG_TEMPLATE.format(course_id=current):
+            kept = old     # the TA's own config, or an older nnlab one they may have edited: all
+        # the id chosen here is the one that counts: the old file's own line is disabled
+        kept = _COURSE_ID_LINE.sub(r"\1# (set above by nnlab course create) \2", kept)
+    # the TA's section always ends the file, empty at first: settings written there are kept
+    text = (CONFIG_TEMPLATE.format(course_id=course_id or COURSE_ID)
+            + "\n" + KEPT_SETTINGS_MARK + "\n" + (kept if kept.strip() else ""))
+    if old is not None and old != text:
+        backup = path.with_name(f"nbgrader_config.py.{time.strftime('%Y%m%d-%H%M%S')}.bak")
+        shutil.copy2(path, backup)
+        print(f"Merged the existing nbgrader_config.py (backup: {backup.name}).")
+    path.write_text(text)
 
 
 def release(course: Path, lab: Lab) -> Path:
@@ -512,6 +568,7 @@ def autograde(course: Path, lab: Lab, students=None, force: bool = False, progre
     from tqdm import tqdm
 
     course = Path(course).resolve()
+    ready_to_grade(course, lab)     # a released lab in a real course, or a clear error
     students = students or submitted_students(course, lab)
     if not students:
         print(f"No submissions of {lab.name} in {course / 'submitted'}.")
@@ -544,13 +601,23 @@ def autograde(course: Path, lab: Lab, students=None, force: bool = False, progre
 
 
 # --------------------------------------------------------------------------------------------
-# feedback / export / gradebook table
+# feedback (export and the gradebook table: autograder/export.py)
 # --------------------------------------------------------------------------------------------
 
 def feedback(course: Path, lab: Lab) -> list[Path]:
-    """nbgrader's HTML feedback, plus the trusted grader's full report beside it."""
-    course = Path(course).resolve()
+    """nbgrader's HTML feedback (nnlab's template: functions named, long lines wrapped), plus the
+    trusted grader's full report beside it. Every feedback folder gets the submission's
+    ``timestamp.txt`` and ``submission_secret.txt``, which ``nbgrader release_feedback`` needs
+    (LMS-collected courses of older nnlab versions lacked them: repaired here)."""
+    from traitlets.config import Config
+    from .course_checks import repair_feedback_files, require_course
+    from .feedback_html import configure as use_nnlab_template
+
+    course = require_course(course)
     api = nbgrader_api(course)
+    template = Config()
+    use_nnlab_template(template)
+    api.update_config(template)
     written = []
     for student in submitted_students(course, lab):
         target = course / "feedback" / student / lab.name
@@ -560,6 +627,7 @@ def feedback(course: Path, lab: Lab) -> list[Path]:
             if not result["success"]:
                 print(f"nbgrader could not write feedback for {student}: "
                       f"{(result.get('error') or '').strip().splitlines()[-1:]}", file=sys.stderr)
+            repair_feedback_files(course, lab, student)
         report = course / STATUS_DIR / lab.name / f"{student}.report.txt"
         if report.exists():
             target.mkdir(parents=True, exist_ok=True)
@@ -573,72 +641,12 @@ def feedback(course: Path, lab: Lab) -> list[Path]:
     return written
 
 
-def export(course: Path, to: Path) -> Path:
-    """nbgrader's CSV export with two more columns: the nnlab status and its explanation."""
-    from nbgrader.plugins.export import CsvExportPlugin
-
-    course = Path(course).resolve()
-    raw = Path(to).with_suffix(".nbgrader.csv")
-    with gradebook(course) as gb:
-        CsvExportPlugin(to=str(raw)).export(gb)
-    with open(raw, newline="") as fh:
-        rows = list(csv.DictReader(fh))
-    fields = list(rows[0].keys()) if rows else ["assignment", "student_id", "score", "max_score"]
-    fields += ["nnlab_status", "nnlab_status_text", "nnlab_detail"]
-    for row in rows:
-        status, detail = "", ""
-        with contextlib.suppress(SystemExit):
-            outcome = read_outcome(course, get_lab(row["assignment"]), row["student_id"])
-            status = outcome.status if outcome else "not_graded"
-            detail = outcome.detail if outcome else "no complete grading run recorded yet"
-        row["nnlab_status"] = status
-        row["nnlab_status_text"] = STATUS_TEXT.get(status, "")
-        row["nnlab_detail"] = detail
-    with open(to, "w", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=fields)
-        writer.writeheader()
-        writer.writerows(rows)
-    raw.unlink()
-    return Path(to)
-
-
-def gradebook_rows(course: Path, lab: Lab) -> list[dict]:
-    """One row per submitted student, read back from the gradebook (not from memory)."""
-    rows = []
-    with gradebook(course) as gb:
-        for student in submitted_students(course, lab):
-            outcome = read_outcome(course, lab, student)
-            try:
-                submission = gb.find_submission(lab.name, student)
-                score, max_score = submission.score, submission.max_score
-                functions = sum(
-                    (gb.find_grade(f.grade_cell_id, lab.name, lab.name, student).score or 0.0)
-                    for f in lab.functions)
-            except Exception:
-                score = max_score = functions = None
-            rows.append({"student": student, "functions": functions,
-                         "functions_max": lab.max_points, "score": score, "max_score": max_score,
-                         "status": outcome.status if outcome else "not_graded"})
-    return rows
-
-
-def format_gradebook(rows: list[dict], lab: Lab) -> str:
-    lines = [f"Gradebook for {lab.name} ({lab.title}) — read from gradebook.db",
-             f"{'student':<22}{'functions':>14}{'notebook total':>18}  status"]
-    for r in rows:
-        fn = "—" if r["functions"] is None else f"{r['functions']:.2f} / {r['functions_max']:g}"
-        tot = "—" if r["score"] is None else f"{r['score']:.2f} / {r['max_score']:g}"
-        lines.append(f"{r['student']:<22}{fn:>14}{tot:>18}  {STATUS_TEXT.get(r['status'], r['status'])}")
-    lines.append("(the notebook total also holds manually graded answers, still to be marked)")
-    return "\n".join(lines)
-
-
 # --------------------------------------------------------------------------------------------
 # CLI handlers
 # --------------------------------------------------------------------------------------------
 
 def cli_create(args) -> int:
-    course = create_course(Path(args.directory), force=args.force)
+    course = create_course(Path(args.directory), force=args.force, course_id=args.course_id)
     print(f"Created the nbgrader course in {course}. Next: nnlab release 01_layers --course {course}")
     return 0
 
@@ -675,10 +683,4 @@ def cli_feedback(args) -> int:
     lab = get_lab(args.lab)
     written = feedback(Path(args.course), lab)
     print(f"Feedback written for {len(written)} students under {Path(args.course).resolve() / 'feedback'}")
-    return 0
-
-
-def cli_export(args) -> int:
-    path = export(Path(args.course), Path(args.to))
-    print(f"Grades exported to {path.resolve()}")
     return 0

@@ -31,6 +31,7 @@ from . import REPO_ROOT
 from .errors import GraderFailed
 from .labs import LAB01, LAB02, LAB03, LAB04, LAB05
 from . import course as courselib
+from . import export as exporting
 
 SOLUTIONS = REPO_ROOT / "solutions" / "nnlab"
 
@@ -183,8 +184,8 @@ def run_demo(directory: Path) -> str:
     print("5/6 Writing feedback and exporting grades")
     for lab in labs:
         courselib.feedback(directory, lab)
-    csv_path = courselib.export(directory, directory / "grades.csv")
-    tables = [courselib.format_gradebook(courselib.gradebook_rows(directory, lab), lab)
+    csv_path = exporting.export(directory, directory / "grades.csv")
+    tables = [exporting.format_gradebook(exporting.gradebook_rows(directory, lab), lab)
               for lab in labs]
     table = "\n\n".join(tables)
     print("6/6 Done in %.0f s.\n" % (time.perf_counter() - started))

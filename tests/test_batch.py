@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from autograder import course as courselib
+from autograder import export as exporting
 from autograder.demo import make_submissions
 from autograder.labs import LAB01
 
@@ -67,7 +68,7 @@ def test_killed_run_resumes_without_regrading_or_losing_grades(course):
     for name, mtime in done_before.items():
         assert after[name] == mtime, f"{name} was graded again after the resume"
 
-    rows = {r["student"]: r for r in courselib.gradebook_rows(course, LAB01)}
+    rows = {r["student"]: r for r in exporting.gradebook_rows(course, LAB01)}
     for student, row in rows.items():
         assert row["status"] == "graded"
         if _expected(student) is not None:

@@ -2,6 +2,7 @@
 import io
 import json
 import os
+import re
 import stat
 import zipfile
 from pathlib import Path
@@ -12,6 +13,7 @@ from autograder import collect as collect_mod
 from autograder.cli import main
 from autograder.collect import CollectError, collect_zip, sanitise_student_id
 from autograder.course import NNLAB_PACKAGE, create_course
+from autograder.lms_ids import read_mapping
 from autograder.labs import get_lab
 
 LAB = get_lab("01_layers")
@@ -102,9 +104,12 @@ def test_canvas_flat_nested_zip_and_late(course, tmp_path):
     assert (jane / "nnlab" / "activations.py").read_bytes() == module("activations", "jane")
     assert (jane / "nnlab" / "losses.py").read_bytes() == (NNLAB_PACKAGE / "losses.py").read_bytes()
     assert (jane / "nnlab" / "open_expected" / "lab01.json").exists()
-    assert not (jane / "notes.pdf").exists() and not (jane / "timestamp.txt").exists()
+    assert not (jane / "notes.pdf").exists()
+    # every submission gets nbgrader's timestamp.txt (release_feedback needs it)
+    assert (jane / "timestamp.txt").read_text() == "2026-03-02 09:30:00.000000 UTC"
     r = report.by_student("smithjane")
-    assert r.status == "new" and r.source == "smithjane_*"
+    assert r.status == "new" and r.source == "smithjane_12345_*"
+    assert (r.lms, r.lms_user_id) == ("canvas", "12345")
     assert "nnlab/losses.py missing — filled from the released stub" in r.problems
     assert "nnlab/layers.py missing — filled from the released stub" not in r.problems
 
@@ -118,7 +123,7 @@ def test_canvas_flat_nested_zip_and_late(course, tmp_path):
     assert (kim / "01_layers.ipynb").read_bytes() == nb("kim")
     assert (kim / "nnlab" / "layers.py").read_bytes() == module("layers.py", "kim")
     assert (kim / "nnlab" / "plots.py").read_bytes() == (NNLAB_PACKAGE / "plots.py").read_bytes()
-    assert (kim / "timestamp.txt").read_text().startswith("2026-03-02 09:30:00")
+    assert (kim / "timestamp.txt").read_text() == "2026-03-02 09:30:00.000000 UTC"
     kr = report.by_student("kimlee")
     assert any("late" in p for p in kr.problems)
     assert "nnlab/plots.py missing — filled from the released stub" in kr.problems
@@ -129,6 +134,13 @@ def test_canvas_flat_nested_zip_and_late(course, tmp_path):
     assert not (course / collect_mod.STAGING_DIR).exists()
     text = report.to_text()
     assert "smithjane" in text and "3 new" in text
+    # real problems (kim is late) come before the summary of files filled from the stubs
+    assert text.index("submitted late") < text.index("Filled from the released stub")
+    assert "nnlab/losses.py: 1 — smithjane" in text
+    assert text.count("filled from the released stub") == 0   # summarised, not one line each
+    lms = {s: (m.lms, m.lms_user_id) for s, m in read_mapping(course).items()}
+    assert lms == {"smithjane": ("canvas", "12345"), "doejohn": ("canvas", "23456"),
+                   "kimlee": ("canvas", "34567")}
 
 
 def test_moodle_folders_with_spaces_and_accents(course, tmp_path):
@@ -204,17 +216,16 @@ def test_idempotent_and_updates_only_what_changed(course, tmp_path):
 
 
 def test_id_collisions_keep_the_later_submission(course, tmp_path):
+    """Two plain folders (no LMS ids) that sanitise to one id: the later one is kept, loudly."""
     early, late = (2026, 3, 1, 10, 0, 0), (2026, 3, 1, 11, 0, 0)
     members = []
-    for folder, when, tag in (("Jane Smith_1_assignsubmission_file_", late, "later"),
-                              ("Jane  SMITH_2_assignsubmission_file_", early, "earlier")):
+    for folder, when, tag in (("Jane Smith", late, "later"), ("jane  SMITH", early, "earlier")):
         for name, data in [("01_layers.ipynb", nb(tag)), *full_package("nnlab/", tag)]:
             members.append((zipfile.ZipInfo(f"{folder}/{name}", when), data))
     report = collect_zip(course, LAB, make_zip(tmp_path / "c.zip", members))
     assert (submitted(course, "jane_smith") / "01_layers.ipynb").read_bytes() == nb("later")
     statuses = sorted((s.source, s.status) for s in report.students)
-    assert statuses == [("Jane  SMITH_2_assignsubmission_file_/", "problem"),
-                        ("Jane Smith_1_assignsubmission_file_/", "new")]
+    assert statuses == [("Jane Smith/", "new"), ("jane  SMITH/", "problem")]
     loser = [s for s in report.students if s.status == "problem"][0]
     assert any("map to the id jane_smith" in p and "NOT collected" in p for p in loser.problems)
     winner = report.by_student("jane_smith")
@@ -388,3 +399,85 @@ def test_cli(course, tmp_path, capsys):
     assert "not a readable zip" in capsys.readouterr().err
     with pytest.raises(CollectError, match="not an nnlab course"):
         collect_zip(tmp_path / "nowhere", LAB, z)
+
+
+# --------------------------------------------------------------------------------------------
+# LMS ids: never merge two users, keep their ids
+# --------------------------------------------------------------------------------------------
+
+def canvas_submission(login: str, user_id: int, tag: str, late: bool = False) -> list:
+    prefix = f"{login}_{'LATE_' if late else ''}{user_id}"
+    return [(f"{prefix}_{900 + i}_{name}", data) for i, (name, data) in
+            enumerate([("01_layers.ipynb", nb(tag)), *full_package("", tag)])]
+
+
+def test_two_canvas_users_with_one_name_stay_two_students(course, tmp_path):
+    from autograder.course import gradebook
+    with gradebook(course):     # a course that has a gradebook: the LMS ids go there too
+        pass
+    first = collect_zip(course, LAB, make_zip(tmp_path / "a.zip",
+                                               canvas_submission("smithjohn", 12345, "john-a")))
+    assert first.by_student("smithjohn").status == "new"
+
+    # lab re-collected: a second John Smith appears. The first keeps his id; nothing is merged.
+    both = canvas_submission("smithjohn", 12345, "john-a") + canvas_submission("smithjohn", 67890,
+                                                                               "john-b")
+    report = collect_zip(course, LAB, make_zip(tmp_path / "b.zip", both))
+    assert sorted(p.name for p in (course / "submitted").iterdir()) == ["smithjohn",
+                                                                       "smithjohn_67890"]
+    assert (submitted(course, "smithjohn") / "nnlab" / "layers.py").read_bytes() == \
+        module("layers.py", "john-a")
+    assert (submitted(course, "smithjohn_67890") / "nnlab" / "layers.py").read_bytes() == \
+        module("layers.py", "john-b")
+    assert report.by_student("smithjohn").status == "unchanged"
+    b = report.by_student("smithjohn_67890")
+    assert b.status == "new" and any("another canvas user has the name" in p for p in b.problems)
+    assert not any("map to the id" in p for s in report.students for p in s.problems)
+    mapping = read_mapping(course)
+    assert {s: m.lms_user_id for s, m in mapping.items()} == {"smithjohn": "12345",
+                                                             "smithjohn_67890": "67890"}
+    with gradebook(course) as gb:
+        assert gb.find_student("smithjohn_67890").lms_user_id == "67890"
+        assert gb.find_student("smithjohn").lms_user_id == "12345"
+
+    # what a TA wrote into the mapping file (SIS ids, section) survives the next collect
+    mapping["smithjohn"].section = "Lab section B"
+    from autograder.lms_ids import write_mapping
+    write_mapping(course, mapping)
+    collect_zip(course, LAB, make_zip(tmp_path / "b.zip", both))
+    assert read_mapping(course)["smithjohn"].section == "Lab section B"
+
+
+def test_two_new_users_with_one_name_both_get_their_lms_id(course, tmp_path):
+    members = []
+    for folder, tag in (("Jane Smith_11_assignsubmission_file_", "a"),
+                        ("Jane  SMITH_22_assignsubmission_file_", "b")):
+        members += [(f"{folder}/01_layers.ipynb", nb(tag)),
+                    *full_package(f"{folder}/nnlab/", tag)]
+    report = collect_zip(course, LAB, make_zip(tmp_path / "m.zip", members))
+    assert sorted(p.name for p in (course / "submitted").iterdir()) == ["jane_smith_11",
+                                                                       "jane_smith_22"]
+    assert {s.status for s in report.students} == {"new"}
+    assert (submitted(course, "jane_smith_22") / "01_layers.ipynb").read_bytes() == nb("b")
+    assert read_mapping(course)["jane_smith_11"].lms == "moodle"
+
+
+def test_exchange_files_timestamp_is_the_import_time_when_the_zip_has_none(course, tmp_path):
+    from datetime import datetime, timezone
+    from nbgrader.utils import parse_utc
+    z = make_zip(tmp_path / "t.zip", canvas_submission("leeann", 555, "ann", late=True),
+                 when=(1980, 1, 1, 0, 0, 0))
+    before = datetime.now(timezone.utc)
+    report = collect_zip(course, LAB, z)
+    stamp = (submitted(course, "leeann") / "timestamp.txt").read_text()
+    assert before.replace(microsecond=0) <= parse_utc(stamp).replace(tzinfo=timezone.utc) \
+        <= datetime.now(timezone.utc)
+    assert any("submitted late" in p and "import time" in p
+               for p in report.by_student("leeann").problems)
+    assert "No submission time in the zip for 1 submission(s)" in report.to_text()
+    secret = (submitted(course, "leeann") / "submission_secret.txt").read_text()
+    assert re.fullmatch(r"[0-9a-f]{128}", secret)      # as `nbgrader submit` writes it
+    again = collect_zip(course, LAB, z)
+    assert again.by_student("leeann").status == "unchanged"
+    assert (submitted(course, "leeann") / "timestamp.txt").read_text() == stamp
+    assert (submitted(course, "leeann") / "submission_secret.txt").read_text() == secret

@@ -86,6 +86,7 @@ def test_nnlab_grade_names_hidden_checks_that_cannot_be_imported(tmp_path):
 
 def test_nnlab_autograde_names_a_missing_dependency(tmp_path):
     course = courselib.create_course(tmp_path / "course")
+    courselib.release(course, LAB01)
     (course / "submitted" / "alice" / LAB01.name).mkdir(parents=True)
     result = nnlab(tmp_path, PYTEST_MISSING, "autograde", LAB01.name, "--course", str(course))
     assert result.returncode == 2, result.stderr

@@ -17,6 +17,7 @@ import pytest
 
 from autograder import REPO_ROOT
 from autograder import course as courselib
+from autograder import export as exporting
 from autograder.labs import LAB01
 from autograder.sandbox import isolation
 
@@ -107,7 +108,7 @@ def test_nothing_outside_the_submissions_changed(graded):
 
 
 def test_honest_students_keep_their_exact_grades(graded):
-    rows = {r["student"]: r for r in courselib.gradebook_rows(graded["course"], LAB01)}
+    rows = {r["student"]: r for r in exporting.gradebook_rows(graded["course"], LAB01)}
     assert rows["ada_reference"]["functions"] == pytest.approx(LAB01.max_points)
     assert rows["ben_untouched"]["functions"] == 0
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from autograder import course as courselib
+from autograder import export as exporting
 from autograder.demo import make_submissions
 from autograder.labs import LAB02
 
@@ -38,7 +39,7 @@ def test_release_holds_the_notebook_and_no_reference_code(graded_course):
 
 def test_scores_in_the_gradebook(graded_course):
     course, _ = graded_course
-    rows = {r["student"]: r for r in courselib.gradebook_rows(course, LAB02)}
+    rows = {r["student"]: r for r in exporting.gradebook_rows(course, LAB02)}
     assert rows["ada_reference"]["functions"] == pytest.approx(LAB02.max_points)
     assert rows["ben_untouched"]["functions"] == 0
     for student in ("cleo_mistakes", "dev_mistakes"):

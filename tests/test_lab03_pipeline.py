@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from autograder import course as courselib
+from autograder import export as exporting
 from autograder.demo import make_submissions
 from autograder.labs import LAB03
 
@@ -39,7 +40,7 @@ def test_release_holds_the_notebook_and_no_reference_code(graded_course):
 
 def test_scores(graded_course):
     course, _ = graded_course
-    rows = {r["student"]: r for r in courselib.gradebook_rows(course, LAB03)}
+    rows = {r["student"]: r for r in exporting.gradebook_rows(course, LAB03)}
     assert rows["ada_reference"]["functions"] == pytest.approx(LAB03.max_points)
     assert rows["ben_untouched"]["functions"] == 0
     for student in ("cleo_mistakes", "dev_mistakes"):

@@ -473,6 +473,7 @@ def test_course_release_autograde_feedback_export(tmp_path):
     import subprocess
     import sys
     from autograder import course as courselib
+    from autograder import export as exporting
     from autograder import demo
     nnlab = str(Path(sys.executable).parent / "nnlab")
     course = tmp_path / "course"
@@ -486,7 +487,7 @@ def test_course_release_autograde_feedback_export(tmp_path):
     assert not (released / "notebooks").exists()
     demo.make_submissions(course, LAB04)
     run("autograde", LAB04.name, "--course", str(course))
-    rows = {r["student"]: r for r in courselib.gradebook_rows(course, LAB04)}
+    rows = {r["student"]: r for r in exporting.gradebook_rows(course, LAB04)}
     assert rows["ada_reference"]["functions"] == pytest.approx(LAB04.max_points)
     assert rows["ben_untouched"]["functions"] == 0
     assert 0 < rows["dev_mistakes"]["functions"] < rows["cleo_mistakes"]["functions"] < LAB04.max_points

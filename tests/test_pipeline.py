@@ -11,6 +11,7 @@ import nbformat
 import pytest
 
 from autograder import course as courselib
+from autograder import export as exporting
 from autograder.demo import make_submissions
 from autograder.labs import LAB01
 
@@ -45,7 +46,7 @@ def _outcome(course, student):
 
 def test_reference_scores_full_marks_and_stubs_zero(graded_course):
     course, _, _ = graded_course
-    rows = {r["student"]: r for r in courselib.gradebook_rows(course, LAB01)}
+    rows = {r["student"]: r for r in exporting.gradebook_rows(course, LAB01)}
     assert rows["ada_reference"]["functions"] == pytest.approx(LAB01.max_points)
     assert rows["ada_reference"]["status"] == "graded"
     assert rows["ben_untouched"]["functions"] == 0
