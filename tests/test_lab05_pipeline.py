@@ -15,6 +15,7 @@ def test_course_release_autograde_feedback_export(tmp_path):
     feedback, export."""
     from autograder import course as courselib
     from autograder import demo
+    from autograder import export as exporting
     nnlab = str(Path(sys.executable).parent / "nnlab")
     course = tmp_path / "course"
     run = lambda *a: subprocess.run([nnlab, *a], capture_output=True, text=True, check=True)  # noqa: E731
@@ -28,7 +29,7 @@ def test_course_release_autograde_feedback_export(tmp_path):
         assert "raise NotImplementedError" in (released / "nnlab" / name).read_text()
     students = demo.make_submissions(course, LAB05)
     run("autograde", LAB05.name, "--course", str(course))
-    rows = {r["student"]: r for r in courselib.gradebook_rows(course, LAB05)}
+    rows = {r["student"]: r for r in exporting.gradebook_rows(course, LAB05)}
     assert rows["ada_reference"]["functions"] == pytest.approx(LAB05.max_points)
     assert rows["ben_untouched"]["functions"] == 0
     for student in ("cleo_mistakes", "dev_mistakes"):
