@@ -82,9 +82,20 @@ LAB_FUNCTIONS = {
         "inverse_time_decay": "schedules", "cosine_decay": "schedules",
         "linear_warmup": "schedules",
     },
+    # lab 06's checks live in checks_recipe.py (same list there, kept in step by a test)
+    "06_training_recipe": {
+        "fit_preprocessing": "preprocessing", "apply_preprocessing": "preprocessing",
+        "preprocess_splits": "preprocessing", "kfold_indices": "preprocessing",
+        "sample_log_uniform": "search", "random_search": "search", "grid_search": "search",
+        "refine_range": "search",
+        "initial_loss_verdict": "diagnostics", "dead_unit_fraction": "diagnostics",
+        "update_ratios": "diagnostics", "fit_verdict": "diagnostics",
+        "moving_average": "diagnostics",
+    },
 }
 _EXPECTED_FILES = {"01_layers": "lab01.json", "02_normalization": "lab02.json",
-                  "03_regularization": "lab03.json", "04_optimizers": "lab04.json"}
+                  "03_regularization": "lab03.json", "04_optimizers": "lab04.json",
+                  "06_training_recipe": "lab06.json"}
 
 FORWARD_TOL = 1e-7      # stored reference values carry 10 significant digits
 GRADIENT_TOL = 1e-6     # analytic vs centred difference (h = 1e-5) in float64
@@ -852,6 +863,9 @@ def _check(env, name):
         return checks_lab02.check(env, name)
     if name in LAB_FUNCTIONS["04_optimizers"]:
         from .checks_optim import check_rows
+        return check_rows(env, name)
+    if name in LAB_FUNCTIONS["06_training_recipe"]:
+        from .checks_recipe import check_rows
         return check_rows(env, name)
     if name == "affine_forward":
         return [_forward_row(env, name, "out", "layers", _affine_inputs())]
