@@ -66,6 +66,16 @@ def _student_applied(params, X, case):
         return (X - mean) / std
 
 
+def _same(got, want):
+    """Equal to rtol REF_RTOL, NaN where the other has NaN (a student's own broken statistics)."""
+    if not (isinstance(got, np.ndarray) and got.shape == np.shape(want)
+            and np.issubdtype(got.dtype, np.number)):
+        return False
+    finite = np.abs(want[np.isfinite(want)])
+    scale = finite.max() if finite.size else 1.0
+    return bool(np.allclose(got, want, rtol=0, atol=REF_RTOL * scale, equal_nan=True))
+
+
 def _fit_apply(ref, X_fit, X, kind):
     pre = ref.preprocessing
     return pre.apply_preprocessing(X, pre.fit_preprocessing(X_fit, kind))
@@ -167,19 +177,19 @@ def test_splits_fitted_on_training_data_only(student, ref, kind):
     res = call(student.preprocessing.preprocess_splits, *splits, kind, case=case)
     got = expect_tuple(res, 3, "preprocess_splits", case, ("X_train", "X_val", "X_test"))
     expected = [_fit_apply(ref, splits[0], X, kind) for X in splits]
-    if all(compare(g, e, rtol=REF_RTOL) is None for g, e in zip(got, expected)):
+    if all(_same(g, e) for g, e in zip(got, expected)):
         return
     # Built on the student's own fit/apply? Then a mistake there is charged there, not here.
     try:
         params = student.preprocessing.fit_preprocessing(splits[0], kind)
         own = [student.preprocessing.apply_preprocessing(X, params) for X in splits]
-        if all(compare(g, o, rtol=REF_RTOL) is None for g, o in zip(got, own)):
+        if all(_same(g, o) for g, o in zip(got, own)):
             return
     except Exception:  # noqa: BLE001 — their fit/apply fail: judge against the reference alone
         pass
     for candidate, message in km.split_candidates(splits, lambda F, X, k: _fit_apply(ref, F, X, k),
                                                   kind):
-        if all(compare(g, c, rtol=REF_RTOL) is None for g, c in zip(got, candidate)):
+        if all(_same(g, c) for g, c in zip(got, candidate)):
             fail(f"{case}: {message}")
     for name, g, e in zip(("X_train", "X_val", "X_test"), got, expected):
         msg = compare(g, e, name=name, rtol=REF_RTOL)
