@@ -1,6 +1,6 @@
 """``nnlab demo``: the whole course pipeline on bundled sample submissions, offline.
 
-Creates a course, releases labs 01 to 04, makes a small class of sample submissions for each,
+Creates a course, releases labs 01 to 04 and 06, makes a small class of sample submissions for each,
 autogrades them (nbgrader + the trusted grader), writes feedback, exports grades and prints the
 gradebooks.
 
@@ -16,7 +16,9 @@ The class:
 
 Labs 02 and 04 get ada, ben and two students with catalogued mistakes of their lab (lab 04:
 Adam without bias correction, step decay off by one epoch; Nesterov written as plain momentum,
-AdamW as Adam + L2, the AdaGrad cache reset each step).
+AdamW as Adam + L2, the AdaGrad cache reset each step); lab 06: preprocessing fitted on all the
+data, uniform instead of log-uniform sampling; the last trial returned as the best, dead units
+counted for some input, over- and underfitting swapped).
 """
 from __future__ import annotations
 
@@ -27,7 +29,7 @@ from pathlib import Path
 
 from . import REPO_ROOT
 from .errors import GraderFailed
-from .labs import LAB01, LAB02, LAB03, LAB04
+from .labs import LAB01, LAB02, LAB03, LAB04, LAB06
 from . import course as courselib
 
 SOLUTIONS = REPO_ROOT / "solutions" / "nnlab"
@@ -54,6 +56,10 @@ CLASSES = {
     LAB04.name: ("catalogue/lab04_mistakes.py", {
         "cleo_mistakes": ("adam_no_bias_correction", "step_decay_off_by_one"),
         "dev_mistakes": ("nesterov_as_plain_momentum", "adamw_as_l2", "adagrad_cache_reset"),
+    }),
+    LAB06.name: ("catalogue/lab06_mistakes.py", {
+        "cleo_mistakes": ("splits_fitted_on_all_data", "log_uniform_is_uniform"),
+        "dev_mistakes": ("random_search_last_trial", "dead_for_some_input", "fit_verdicts_swapped"),
     }),
 }
 #: eve: numpy patched at import in her package, and a notebook cell that writes the gradebook.
@@ -89,7 +95,11 @@ ANSWERS = {LAB02.name: "Batch normalization keeps each layer's pre-activations a
                        "label-preserving for digits, flips are not (a flipped 3 is no digit).",
            LAB04.name: "Momentum averages the zig-zag out across the valley and builds speed "
                        "along it; the adaptive rules rescale each direction, so the valley looks "
-                       "round to them."}
+                       "round to them.",
+           LAB06.name: "The good trials lie in a band of learning rates around 1e-3 whatever the "
+                       "regularisation, so the learning rate mattered more. A 3x3 grid tries "
+                       "only three learning rates; random search tries nine with the same "
+                       "budget."}
 
 
 def _answer_question(notebook: Path, text: str | None = None) -> None:
@@ -154,7 +164,7 @@ def run_demo(directory: Path) -> str:
     started = time.perf_counter()
     print(f"1/6 Creating an nbgrader course in {directory}")
     courselib.create_course(directory)
-    labs = (LAB01, LAB02, LAB03, LAB04)
+    labs = (LAB01, LAB02, LAB03, LAB04, LAB06)
     print(f"2/6 Releasing {', '.join(lab.name for lab in labs)} (nbgrader generate_assignment)")
     for lab in labs:
         courselib.release(directory, lab)

@@ -105,10 +105,11 @@ def test_sandbox_callback_runs_in_the_trusted_process(tmp_path):
         return score(params)
 
     with Sandbox(sub / "nnlab", isolate=False) as sb:
-        best, score, trials = sb.call("search", "random_search", space={"lr": (1e-5, 1e-1, "log")},
-                                      num_trials=25, seed=1, callbacks={"train_fn": objective})
+        best, best_score, trials = sb.call("search", "random_search",
+                                           space={"lr": (1e-5, 1e-1, "log")}, num_trials=25,
+                                           seed=1, callbacks={"train_fn": objective})
         assert len(seen) == 25 and [t[0] for t in trials] == seen
-        assert best == max(seen, key=score)
+        assert best == max(seen, key=score) and best_score == score(best)
         # the student's code sees the grader's exception as its own ValueError
         def refuse(params):
             raise ValueError("no thanks")
@@ -194,3 +195,95 @@ def test_open_checks_pass_on_the_reference_and_fail_on_the_stubs(reference):
     stubs = nnlab.checks.check_lab("06_training_recipe")
     assert stubs.n_checks == table.n_checks and stubs.n_checks_passed == 0
     assert all("not written yet" in r.hint for r in stubs.rows)
+
+
+# ------------------------------------------------------------------------------ notebook
+
+NOTEBOOK = lab_notebooks.notebook_path(LAB06.name)
+#: the one line a cell prints when functions it needs are not written yet (nnlab.notebook.ready)
+SKIP_LINE = re.compile(r"^skipped: .+ needs .+ \(nnlab/[a-z_]+\.py(, nnlab/[a-z_]+\.py)*\): "
+                       r"come back when they pass their checks$")
+
+
+def _execute(tmp_path, package, monkeypatch, grading=False):
+    return lab_notebooks.execute(NOTEBOOK, tmp_path, package, grading=grading,
+                                 monkeypatch=monkeypatch)
+
+
+def test_notebook_runs_on_the_reference(tmp_path, monkeypatch):
+    nb, seconds = _execute(tmp_path, SOLUTIONS, monkeypatch)
+    print(f"\nlab 06 notebook on the reference: {seconds:.1f} s")
+    assert lab_notebooks.outputs(nb, "error") == [] and lab_notebooks.outputs(nb, "stderr") == []
+    text = lab_notebooks.stream_text(nb)
+    assert "RuntimeWarning" not in text and "skipped" not in text
+    assert "-> as expected" in text and "-> too high" in text          # the initial-loss check
+    assert "50 images: training accuracy 1.00" in text                # overfits a small sample
+    assert "best after refining: val_acc" in text
+    assert re.search(r"learning rate 0\.1: dead units per layer .*\(too large\)", text), text
+    assert "overfitting" in text or "good fit" in text
+    assert len(lab_notebooks.outputs(nb, "image")) >= 5
+    assert seconds < 180
+
+
+def test_notebook_on_the_stubs_runs_to_the_end_with_one_line_per_check_cell(tmp_path, monkeypatch):
+    nb, seconds = _execute(tmp_path, STUBS, monkeypatch)
+    print(f"\nlab 06 notebook on the stubs: {seconds:.1f} s")
+    assert lab_notebooks.outputs(nb, "error") == [] and lab_notebooks.outputs(nb, "stderr") == []
+    assert all(c.get("execution_count") for c in nb.cells if c.cell_type == "code"), \
+        "Run All stopped early"
+    for i in lab_notebooks.grade_cell_indices(nb):
+        cell = nb.cells[i]
+        (shown,) = [o for o in cell.outputs if o.output_type == "execute_result"]
+        last = shown.data["text/plain"].rstrip().splitlines()[-1]
+        name = cell.metadata.nbgrader["grade_id"].removeprefix("check_")
+        assert last.startswith(f"{name}: ") and "not written yet" in last, last
+    skips = [line for line in lab_notebooks.stream_text(nb).splitlines()
+             if line.startswith("skipped")]
+    assert len(skips) >= 5
+    for line in skips:
+        assert SKIP_LINE.match(line), line
+
+
+def test_notebook_is_quick_under_grading(tmp_path, monkeypatch):
+    nb, seconds = _execute(tmp_path, SOLUTIONS, monkeypatch, grading=True)
+    print(f"\nlab 06 notebook on the reference, NNLAB_GRADING=1: {seconds:.1f} s")
+    errors = lab_notebooks.outputs(nb, "error")
+    assert {i for i, _ in errors} == lab_notebooks.grade_cell_indices(nb)
+    assert all("trusted grader" in e.evalue for _, e in errors)
+    assert lab_notebooks.outputs(nb, "stderr") == []
+    assert seconds < 60
+
+
+# ------------------------------------------------------------------------------ the course
+
+def test_course_release_autograde_feedback_export(tmp_path):
+    """`nnlab` verbs on lab 06: release (no reference code), autograde, feedback, export."""
+    from autograder import course as courselib
+    from autograder import demo
+    nnlab = str(Path(sys.executable).parent / "nnlab")
+    course = tmp_path / "course"
+    run = lambda *a: subprocess.run([nnlab, *a], capture_output=True, text=True, check=True)  # noqa: E731
+    run("course", "create", str(course))
+    run("release", LAB06.name, "--course", str(course))
+    released = course / "release" / LAB06.name
+    assert (released / f"{LAB06.name}.ipynb").exists() and (released / "nnlab" / "search.py").exists()
+    for path in released.rglob("*.py"):
+        assert "BEGIN SOLUTION" not in path.read_text(), path
+    demo.make_submissions(course, LAB06)
+    run("autograde", LAB06.name, "--course", str(course))
+    rows = {r["student"]: r for r in courselib.gradebook_rows(course, LAB06)}
+    assert rows["ada_reference"]["functions"] == pytest.approx(LAB06.max_points)
+    assert rows["ben_untouched"]["functions"] == 0
+    for student in ("cleo_mistakes", "dev_mistakes"):
+        assert 0 < rows[student]["functions"] < LAB06.max_points
+    with courselib.gradebook(course) as gb:
+        assert gb.find_grade("check_preprocess_splits", LAB06.name, LAB06.name,
+                             "cleo_mistakes").score == 0
+        assert gb.find_grade("check_random_search", LAB06.name, LAB06.name,
+                             "cleo_mistakes").score == LAB06.function("random_search").points
+    run("feedback", LAB06.name, "--course", str(course))
+    report = (course / "feedback" / "cleo_mistakes" / LAB06.name / "nnlab_report.txt").read_text()
+    assert "fitted on all the data" in report and "uniform instead of log-uniform" in report
+    out = tmp_path / "grades.csv"
+    run("export", "--course", str(course), "--to", str(out))
+    assert any(r["student_id"] == "ada_reference" for r in csv.DictReader(out.open()))

@@ -19,7 +19,8 @@ class Variant:
 
 VARIANTS = [
     Variant("fit_keepdims_and_inline_splits", "statistics with keepdims (shape (1, ...)), "
-            "channel mean as (1, C, 1, 1), preprocess_splits without the helpers",
+            "channel mean as (1, C, 1, 1), applied in place on a copy, preprocess_splits "
+            "without the helpers",
             "preprocessing", '''
 def fit_preprocessing(X_train, kind="standardize"):
     X = np.asarray(X_train, dtype=np.float64)
@@ -32,6 +33,13 @@ def fit_preprocessing(X_train, kind="standardize"):
     return {"kind": kind, "mean": mean[0], "std": std[0]}
 
 
+def apply_preprocessing(X, params):
+    out = np.array(X, dtype=np.float64, copy=True)
+    out -= params["mean"]
+    out /= params["std"]
+    return out
+
+
 def preprocess_splits(X_train, X_val, X_test, kind="standardize"):
     X_train = np.asarray(X_train, dtype=np.float64)
     axes = (0, 2, 3) if kind == "channel_mean" else 0
@@ -39,7 +47,7 @@ def preprocess_splits(X_train, X_val, X_test, kind="standardize"):
     std = X_train.std(axis=0, keepdims=True) if kind == "standardize" else np.ones_like(mean)
     std = np.where(std < MIN_STD, 1.0, std)
     return tuple((np.asarray(X, dtype=np.float64) - mean) / std for X in (X_train, X_val, X_test))
-''', ("fit_preprocessing", "preprocess_splits")),
+''', ("fit_preprocessing", "apply_preprocessing", "preprocess_splits")),
 
     Variant("kfold_by_hand", "fold boundaries computed by hand, train via a boolean mask",
             "preprocessing", '''
