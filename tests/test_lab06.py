@@ -219,7 +219,10 @@ def test_notebook_runs_on_the_reference(tmp_path, monkeypatch):
     assert "-> as expected" in text and "-> too high" in text          # the initial-loss check
     assert "50 images: training accuracy 1.00" in text                # overfits a small sample
     assert "best after refining: val_acc" in text
-    assert re.search(r"learning rate 0\.1: dead units per layer .*\(too large\)", text), text
+    assert "Adam with learning rate 0.1: dead units per layer" in text
+    for rate, verdict in (("0.001", "too small"), ("0.1", "healthy"), ("10", "too large")):
+        assert re.search(rf"one SGD step with learning rate {rate}: W1 ratio \S+ \({verdict}\)",
+                         text), text
     assert "overfitting" in text or "good fit" in text
     assert len(lab_notebooks.outputs(nb, "image")) >= 5
     assert seconds < 180

@@ -62,7 +62,7 @@ def cells(nb):
 
         FULL_RUN = False      # True: larger searches and longer training (a few minutes)
         NETWORK = (*TRAINING, "relu_forward", "relu_backward")   # your lab-01 layers
-        size = budget(full=dict(trials=24 if FULL_RUN else 8, epochs=8 if FULL_RUN else 3),
+        size = budget(full=dict(trials=40 if FULL_RUN else 16, epochs=10 if FULL_RUN else 4),
                       graded=dict(trials=2, epochs=1))
         """),
         md("""
@@ -222,14 +222,17 @@ def cells(nb):
                 train_one, one_run = recipe.make_train_fn(data, num_epochs=size["epochs"])
                 train_one({"learning_rate": lr})
                 net = one_run[0][1].model
-                dead = diagnostics.dead_unit_fraction(recipe.hidden_activations(net.params,
-                                                                                data["X_val"]))
-                before = {k: v.copy() for k, v in net.params.items()}
-                _, grads = net.loss(data["X_train"][:100], data["y_train"][:100])
-                after = {k: v - lr * grads[k] for k, v in before.items()}   # one SGD step
+                dead = diagnostics.dead_unit_fraction(
+                    recipe.hidden_activations(net.params, data["X_val"]))
+                print(f"Adam with learning rate {lr:g}: dead units per layer {np.round(dead, 2)}")
+            # the update-to-weight ratio of one SGD step from the last network, at three rates
+            _, grads = net.loss(data["X_train"][:100], data["y_train"][:100])
+            before = {k: v.copy() for k, v in net.params.items()}
+            for lr in (1e-3, 1e-1, 1e1):
+                after = {k: v - lr * grads[k] for k, v in before.items()}
                 ratios = diagnostics.update_ratios(before, after)
-                print(f"learning rate {lr:g}: dead units per layer {np.round(dead, 2)}; "
-                      f"W1 ratio {ratios['W1']:.1e} ({diagnostics.ratio_verdict(ratios['W1'])})")
+                print(f"one SGD step with learning rate {lr:g}: W1 ratio {ratios['W1']:.1e} "
+                      f"({diagnostics.ratio_verdict(ratios['W1'])})")
         """),
         code("""
         if runs and ready("fit_verdict", what="the diagnosis"):
