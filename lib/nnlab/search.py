@@ -138,5 +138,5 @@ def refine_range(low, high, best, shrink=0.5, border=0.1):
     """
     if not 0 < low < high:
         raise ValueError(f"need 0 < low < high, got low={low!r}, high={high!r}")
-    # Hint: the new range is best / 10**(w/2) .. best * 10**(w/2) for the right new width w (decades).
-    raise NotImplementedError("refine_range is yours to write (nnlab/search.py). Hint: the new range is best / 10**(w/2) .. best * 10**(w/2) for the right new width w (decades).")
+    # Hint: compute the new width in decades first (shrunk or not?), then put best in its middle.
+    raise NotImplementedError("refine_range is yours to write (nnlab/search.py). Hint: compute the new width in decades first (shrunk or not?), then put best in its middle.")

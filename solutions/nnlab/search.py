@@ -165,7 +165,7 @@ def refine_range(low, high, best, shrink=0.5, border=0.1):
     if not 0 < low < high:
         raise ValueError(f"need 0 < low < high, got low={low!r}, high={high!r}")
     ### BEGIN SOLUTION
-    ### HINT: the new range is best / 10**(w/2) .. best * 10**(w/2) for the right new width w (decades).
+    ### HINT: compute the new width in decades first (shrunk or not?), then put best in its middle.
     width = np.log10(high) - np.log10(low)
     u = (np.log10(best) - np.log10(low)) / width
     if border <= u <= 1 - border:
