@@ -124,9 +124,11 @@ class Objective:
         return (value - low) / (high - low)
 
     def __call__(self, params):
-        if type(params) is not dict or set(params) != set(self.space):
+        if type(params) is not dict:
+            raise ValueError(f"train_fn takes one dict {{name: value}}, got {describe_type(params)}")
+        if set(params) != set(self.space):
             raise ValueError(f"train_fn takes one dict with the keys {sorted(self.space)}, "
-                             f"got {describe_type(params)}")
+                             f"got the keys {sorted(map(str, params))}")
         values = {}
         for k, v in params.items():
             if type(v) not in (int, float) and not isinstance(v, (np.floating, np.integer)):
@@ -150,6 +152,20 @@ def _search(student, fn, space, num_trials, case, name, seed=11):
     res = call(getattr(student.search, fn), space=space, num_trials=num_trials, case=case,
                callbacks={"train_fn": objective}, timeout=60, **kwargs)
     return expect_tuple(res, 3, fn, case, ("best_params", "best_score", "trials")), objective
+
+
+def _trial_list(trials, objective, case):
+    """The student's trials as (params, float score) pairs, one per call of train_fn."""
+    if not isinstance(trials, (list, tuple)) or len(trials) != len(objective.calls):
+        fail(f"{case}: trials should be a list of one (params, score) per call of train_fn "
+             f"({len(objective.calls)} calls), got {describe_type(trials)}")
+    out = []
+    for t in trials:
+        if not isinstance(t, (list, tuple)) or len(t) != 2 or \
+                not isinstance(t[1], (int, float, np.floating)) or isinstance(t[1], bool):
+            fail(f"{case}: each trial should be a (params, score) tuple, got {describe_type(t)}")
+        out.append((t[0], float(t[1])))
+    return out
 
 
 def _same_params(a, b):
@@ -241,13 +257,12 @@ def test_random_search_samples_each_range_on_its_scale(student, ref):
 def test_random_search_properties(student, ref):
     case = "random_search over 3 hyperparameters, num_trials=12, seed 4 twice"
     (_, _, trials), objective = _search(student, "random_search", SPACE, 12, case, "rs-p", 4)
-    (_, _, again), _ = _search(student, "random_search", SPACE, 12, case, "rs-p", 4)
-    if not isinstance(trials, list) or len(trials) != len(objective.calls):
-        fail(f"{case}: trials should be a list of one (params, score) per call of train_fn")
+    (_, _, again), objective_again = _search(student, "random_search", SPACE, 12, case, "rs-p", 4)
+    trials = _trial_list(trials, objective, case)
     for (params, score), asked, s in zip(trials, objective.calls, objective.scores):
-        if not _same_params(params, asked) or not math.isclose(float(score), s, rel_tol=1e-12):
+        if not _same_params(params, asked) or not math.isclose(score, s, rel_tol=1e-12):
             fail(f"{case}: trials does not list the settings tried with their scores, in order")
-    if [t[0] for t in trials] != [t[0] for t in again]:
+    if objective.calls != objective_again.calls:
         if _student_sampler_ignores_its_seed(student):
             note(f"{case}: two searches with seed 4 differed because your sample_log_uniform "
                  f"ignores its seed (graded there)")
@@ -304,9 +319,7 @@ def test_grid_search_properties(student, ref):
     case = "grid_search over learning_rate and reg, num_trials=9"
     space = {k: SPACE[k] for k in ("learning_rate", "reg")}
     (_, _, trials), objective = _search(student, "grid_search", space, 9, case, "grid-p")
-    if not isinstance(trials, list) or len(trials) != len(objective.calls):
-        fail(f"{case}: trials should be a list of one (params, score) per call of train_fn")
-    for (params, score), asked in zip(trials, objective.calls):
+    for (params, score), asked in zip(_trial_list(trials, objective, case), objective.calls):
         if not _same_params(params, asked):
             fail(f"{case}: trials does not list the settings tried, in order")
 
