@@ -98,7 +98,7 @@ LAB06 = Lab(
     functions=(
         _g("preprocessing",
            ("fit_preprocessing", 3), ("apply_preprocessing", 1), ("preprocess_splits", 2),
-           ("kfold_indices", 2))
+           ("train_val_test_split", 2), ("kfold_indices", 2))
         + _g("search",
              ("sample_log_uniform", 2), ("random_search", 3), ("grid_search", 2),
              ("refine_range", 2))

@@ -57,6 +57,17 @@ def test_preprocessing_is_fitted_on_the_training_set(reference):
         pre.fit_preprocessing(X_train, "whiten")
 
 
+def test_split_is_one_shuffled_partition(reference):
+    split = reference.preprocessing.train_val_test_split
+    train, val, test = split(1797, 0.15, 0.15, seed=0)
+    assert (train.size, val.size, test.size) == (1257, 270, 270)
+    assert np.array_equal(np.sort(np.concatenate([train, val, test])), np.arange(1797))
+    assert 0.4 < np.mean(val < 1797 / 2) < 0.6                    # shuffled, not a block
+    assert all(np.array_equal(a, b) for a, b in zip(split(50, seed=3), split(50, seed=3)))
+    with pytest.raises(ValueError, match="training set"):
+        split(10, 0.5, 0.5)
+
+
 @pytest.mark.parametrize("N,k", [(10, 2), (23, 5), (7, 7), (100, 3)])
 def test_kfold_matches_array_split(reference, N, k):
     folds = reference.preprocessing.kfold_indices(N, k)

@@ -68,7 +68,7 @@ def cells(nb):
         md("""
         | file | what you write |
         | --- | --- |
-        | `nnlab/preprocessing.py` | `fit_preprocessing`, `apply_preprocessing`, `preprocess_splits`, `kfold_indices` |
+        | `nnlab/preprocessing.py` | `fit_preprocessing`, `apply_preprocessing`, `preprocess_splits`, `train_val_test_split`, `kfold_indices` |
         | `nnlab/search.py` | `sample_log_uniform`, `random_search`, `grid_search`, `refine_range` |
         | `nnlab/diagnostics.py` | `initial_loss_verdict`, `dead_unit_fraction`, `update_ratios`, `fit_verdict`, `moving_average` |
         """),
@@ -89,12 +89,25 @@ def cells(nb):
         """),
         *g("fit_preprocessing", "apply_preprocessing", "preprocess_splits"),
         md("""
+        **Splits.** `load_digits` already gives a stratified train/validation/test split. To cut
+        your own, shuffle the indices once and slice: never take the last examples of a
+        dataset that may be stored in order.
+        """),
+        *g("train_val_test_split"),
+        md("""
         **k-fold cross-validation** uses every example for validation once: split the indices
         into k folds, train on k − 1 of them and validate on the one left out. With little
         data (our 1197 training digits) it gives a steadier estimate than one validation set,
         at k times the cost.
         """),
         *g("kfold_indices"),
+        code("""
+        if ready("train_val_test_split", "kfold_indices", what="the split and the folds"):
+            tr, va, te = preprocessing.train_val_test_split(1797, 0.15, 0.15, seed=0)
+            print(f"1797 digits -> train {tr.size}, validation {va.size}, test {te.size}")
+            for i, (tr_idx, va_idx) in enumerate(preprocessing.kfold_indices(1197, 5)):
+                print(f"fold {i}: train on {tr_idx.size}, validate on {va_idx.size}")
+        """),
         code("""
         raw = load_digits(normalize=False)            # pixels in [0, 1], nothing subtracted
         data = dict(raw)

@@ -85,7 +85,8 @@ LAB_FUNCTIONS = {
     # lab 06's checks live in checks_recipe.py (same list there, kept in step by a test)
     "06_training_recipe": {
         "fit_preprocessing": "preprocessing", "apply_preprocessing": "preprocessing",
-        "preprocess_splits": "preprocessing", "kfold_indices": "preprocessing",
+        "preprocess_splits": "preprocessing", "train_val_test_split": "preprocessing",
+        "kfold_indices": "preprocessing",
         "sample_log_uniform": "search", "random_search": "search", "grid_search": "search",
         "refine_range": "search",
         "initial_loss_verdict": "diagnostics", "dead_unit_fraction": "diagnostics",

@@ -16,7 +16,8 @@ from .checks import _as_array, _call, _compare, _expected, _Problem, _rng, _roun
 #: The functions lab 06 checks, and the module of the package that holds each.
 FUNCTIONS = {
     "fit_preprocessing": "preprocessing", "apply_preprocessing": "preprocessing",
-    "preprocess_splits": "preprocessing", "kfold_indices": "preprocessing",
+    "preprocess_splits": "preprocessing", "train_val_test_split": "preprocessing",
+        "kfold_indices": "preprocessing",
     "sample_log_uniform": "search", "random_search": "search", "grid_search": "search",
     "refine_range": "search",
     "initial_loss_verdict": "diagnostics", "dead_unit_fraction": "diagnostics",
@@ -99,6 +100,37 @@ def _preprocessing_rows(env, name):
         for i, split in enumerate(("train", "val", "test")):
             rows.append(_value_row(env, name, f"X_{split}", out(i),
                                    "fit on X_train ONLY, then apply to every split"))
+    elif name == "train_val_test_split":
+        def parts():
+            res = _call(env, "preprocessing", name, 50, 0.2, 0.1, 0)
+            if not isinstance(res, tuple) or len(res) != 3:
+                raise _Problem("train_val_test_split should return (train_idx, val_idx, test_idx)")
+            return [np.asarray(p) for p in res]
+
+        def partition():
+            train, val, test = parts()
+            if [p.size for p in (train, val, test)] != [35, 10, 5]:
+                raise _Problem(f"sizes {[p.size for p in (train, val, test)]}, expected "
+                               "[35, 10, 5] for N=50, val_fraction=0.2, test_fraction=0.1")
+            if sorted(np.concatenate([train, val, test]).tolist()) != list(range(50)):
+                raise _Problem("every index must be in exactly one part: the parts overlap or "
+                               "miss some")
+
+        def shuffled():
+            _, val, test = parts()
+            if np.all(np.diff(np.sort(np.concatenate([val, test]))) == 1):
+                raise _Problem("validation and test are one block of consecutive indices: "
+                               "shuffle before cutting")
+
+        def seeded():
+            a = _call(env, "preprocessing", name, 40, 0.25, 0.25, 5)
+            b = _call(env, "preprocessing", name, 40, 0.25, 0.25, 5)
+            if not all(np.array_equal(x, y) for x, y in zip(a, b)):
+                raise _Problem("the same seed must give the same split: use "
+                               "np.random.default_rng(seed)")
+        rows += [_property_row(env, name, "sizes, disjoint, complete", partition),
+                 _property_row(env, name, "shuffled", shuffled),
+                 _property_row(env, name, "reproducible with a seed", seeded)]
     elif name == "kfold_indices":
         def folds(n, k):
             def compute():

@@ -1,4 +1,4 @@
-"""Data preprocessing fitted on the training set, and k-fold cross-validation indices.
+"""Data preprocessing fitted on the training set; train/val/test splits and k-fold indices.
 
 Step 1 of the training recipe: look at the data and put it on a sensible scale. The statistics
 (means, standard deviations) are FITTED ON THE TRAINING SET ONLY and then APPLIED unchanged to
@@ -85,6 +85,32 @@ def preprocess_splits(X_train, X_val, X_test, kind="standardize"):
     """
     # Hint: use your two functions above; which split may the statistics come from?
     raise NotImplementedError("preprocess_splits is yours to write (nnlab/preprocessing.py). Hint: use your two functions above; which split may the statistics come from?")
+
+
+def train_val_test_split(num_examples, val_fraction=0.2, test_fraction=0.2, seed=None):
+    """Shuffle the indices 0..N-1 once and cut them into training, validation and test parts.
+
+    Shuffling matters: datasets are often stored sorted (by class, by date, by source), and
+    cutting blocks off an ordered dataset gives a validation set unlike the training set.
+
+    Inputs:
+    - num_examples: int N.
+    - val_fraction, test_fraction: floats >= 0; the parts hold n_val = round(val_fraction * N)
+      and n_test = round(test_fraction * N) examples, the training part the rest (at least 1).
+    - seed: int or None, seeds np.random.default_rng (the same seed gives the same split).
+
+    Returns a tuple (train_idx, val_idx, test_idx) of int64 arrays, each sorted ascending:
+    disjoint, and together every index 0..N-1 exactly once.
+    """
+    N = int(num_examples)
+    n_val, n_test = int(round(val_fraction * N)), int(round(test_fraction * N))
+    if min(n_val, n_test) < 0 or n_val + n_test >= N:
+        raise ValueError(f"cannot take {n_val} validation and {n_test} test examples out of {N}"
+                         " and keep a training set")
+    rng = np.random.default_rng(seed)
+    # Hint: ONE random permutation of all the indices, then consecutive slices of it: no index
+    # Hint: can land in two parts, none is left out.
+    raise NotImplementedError("train_val_test_split is yours to write (nnlab/preprocessing.py). Hint: ONE random permutation of all the indices, then consecutive slices of it: no index")
 
 
 def kfold_indices(num_examples, num_folds):

@@ -58,7 +58,8 @@ def random_search(train_fn, space, num_trials, seed=None):
     """Try ``num_trials`` random settings and keep the best.
 
     Every hyperparameter is drawn independently for every trial: with sample_log_uniform on a
-    "log" scale, uniformly between low and high on a "linear" one.
+    "log" scale, uniformly between low and high on a "linear" one. Every random number comes
+    from ``rng`` below (directly, or through seeds drawn from it), so a seed fixes the search.
 
     Inputs:
     - train_fn: function(params dict {name: float}) -> validation accuracy (float).

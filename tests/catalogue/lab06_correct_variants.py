@@ -49,8 +49,20 @@ def preprocess_splits(X_train, X_val, X_test, kind="standardize"):
     return tuple((np.asarray(X, dtype=np.float64) - mean) / std for X in (X_train, X_val, X_test))
 ''', ("fit_preprocessing", "apply_preprocessing", "preprocess_splits")),
 
-    Variant("kfold_by_hand", "fold boundaries computed by hand, train via a boolean mask",
+    Variant("kfold_by_hand", "fold boundaries computed by hand, train via a boolean mask; the "
+            "split from a shuffled copy, train as the set difference",
             "preprocessing", '''
+def train_val_test_split(num_examples, val_fraction=0.2, test_fraction=0.2, seed=None):
+    n_val = int(round(val_fraction * num_examples))
+    n_test = int(round(test_fraction * num_examples))
+    shuffled = np.arange(num_examples)
+    np.random.default_rng(seed).shuffle(shuffled)
+    val = np.sort(shuffled[-n_val:]) if n_val else np.array([], dtype=np.int64)
+    test = np.sort(shuffled[:n_test])
+    train = np.setdiff1d(np.arange(num_examples), np.concatenate([val, test]))
+    return train, val, test
+
+
 def kfold_indices(num_examples, num_folds):
     base, extra = divmod(num_examples, num_folds)
     out, start = [], 0
@@ -61,7 +73,7 @@ def kfold_indices(num_examples, num_folds):
         out.append((np.flatnonzero(~mask), np.flatnonzero(mask)))
         start = stop
     return out
-''', ("kfold_indices",)),
+''', ("train_val_test_split", "kfold_indices")),
 
     Variant("search_natural_log_and_loops", "log-uniform through the natural log, one value at a "
             "time; random search samples per trial; grid in a different loop order", "search", '''

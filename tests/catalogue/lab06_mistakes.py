@@ -108,6 +108,25 @@ def preprocess_splits(X_train, X_val, X_test, kind="standardize"):
     return tuple(apply_preprocessing(X, fit_preprocessing(X, kind)) for X in (X_train, X_val, X_test))
 ''', "preprocess_splits", "its OWN statistics"),
 
+    # ------------------------------------------------------------------ train_val_test_split
+    Mistake("split_not_shuffled", "the last examples become validation and test", "preprocessing", '''
+def train_val_test_split(num_examples, val_fraction=0.2, test_fraction=0.2, seed=None):
+    n_val, n_test = int(round(val_fraction * num_examples)), int(round(test_fraction * num_examples))
+    order = np.arange(num_examples)
+    n_train = num_examples - n_val - n_test
+    return order[:n_train], order[n_train:n_train + n_val], order[n_train + n_val:]
+''', "train_val_test_split", "not shuffled"),
+    Mistake("split_val_test_overlap", "val and test drawn separately: they overlap",
+            "preprocessing", '''
+def train_val_test_split(num_examples, val_fraction=0.2, test_fraction=0.2, seed=None):
+    rng = np.random.default_rng(seed)
+    n_val, n_test = int(round(val_fraction * num_examples)), int(round(test_fraction * num_examples))
+    val = np.sort(rng.choice(num_examples, n_val, replace=False))
+    test = np.sort(rng.choice(num_examples, n_test, replace=False))
+    train = np.setdiff1d(np.arange(num_examples), np.union1d(val, test))
+    return train, val, test
+''', "train_val_test_split", "val and test overlap"),
+
     # ------------------------------------------------------------------ kfold_indices
     Mistake("kfold_drops_remainder", "N // k per fold: the last N % k examples never validate",
             "preprocessing", '''

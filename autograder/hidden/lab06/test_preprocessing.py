@@ -273,3 +273,63 @@ def test_kfold_properties(student, ref):
     for i, (train, val) in enumerate(_folds(student, 10, 3, case)):
         if not (np.all(np.diff(train) > 0) and np.all(np.diff(val) > 0)):
             fail(f"{case}: fold {i}: indices should be sorted ascending, without repeats")
+
+
+# ----------------------------------------------------------------------------- train_val_test_split
+
+def _split(student, N, val, test, seed, case):
+    res = call(student.preprocessing.train_val_test_split, N, val, test, seed, case=case)
+    parts = expect_tuple(res, 3, "train_val_test_split", case, ("train_idx", "val_idx", "test_idx"))
+    for name, a in zip(("train_idx", "val_idx", "test_idx"), parts):
+        if not isinstance(a, np.ndarray) or not np.issubdtype(a.dtype, np.integer) or a.ndim != 1:
+            fail(f"{case}: {name} is {describe_type(a)}, expected a 1-D integer array")
+    return parts
+
+
+@grades("train_val_test_split", CORRECTNESS)
+@pytest.mark.parametrize("N,val,test", [(100, 0.2, 0.1), (1797, 0.15, 0.15), (9, 0.3, 0.2)])
+def test_split_is_a_partition_of_the_right_sizes(student, ref, N, val, test):
+    case = f"train_val_test_split({N}, val_fraction={val}, test_fraction={test}, seed=3)"
+    parts = _split(student, N, val, test, 3, case)
+    want = [p.size for p in ref.preprocessing.train_val_test_split(N, val, test, 3)]
+    if np.intersect1d(parts[1], parts[2]).size:
+        fail(f"{case}: val and test overlap: cut ONE permutation into consecutive slices")
+    if np.intersect1d(parts[0], np.concatenate(parts[1:])).size:
+        fail(f"{case}: train_idx contains validation or test examples")
+    every = np.concatenate(parts)
+    if every.size != np.unique(every).size:
+        fail(f"{case}: an index appears twice in one part")
+    if set(every.tolist()) != set(range(N)):
+        fail(f"{case}: the parts together should hold every index 0..{N - 1} exactly once")
+    got = [p.size for p in parts]
+    if got != want:
+        fail(f"{case}: sizes (train, val, test) {tuple(got)}, expected {tuple(want)}: "
+             f"round(fraction * N) examples for val and test, the rest for training")
+
+
+@grades("train_val_test_split", CORRECTNESS)
+def test_split_is_shuffled(student, ref):
+    """An unshuffled split puts the last examples of a sorted dataset in validation. For a random
+    split of 1000 into 600/200/200, the number of validation indices below 500 is hypergeometric
+    (mean 100, sd 6.3): |count - 100| > 45 has probability below 1e-12."""
+    case = "train_val_test_split(1000, 0.2, 0.2, seed=8)"
+    _, val, test = _split(student, 1000, 0.2, 0.2, 8, case)
+    for name, part in (("val_idx", val), ("test_idx", test)):
+        low = int(np.sum(part < 500))
+        if abs(low - part.size / 2) > 45:
+            fail(f"{case}: {name} is not shuffled: {low} of its {part.size} indices are below "
+                 f"500 — blocks cut off the data in order (a dataset stored sorted by class "
+                 f"would give a validation set of one class); shuffle the indices first")
+
+
+@grades("train_val_test_split", PROPERTY)
+def test_split_properties(student, ref):
+    case = "train_val_test_split(60, 0.25, 0.25, seed=...)"
+    a, b, c = (_split(student, 60, 0.25, 0.25, s, case) for s in (1, 1, 2))
+    if not all(np.array_equal(x, y) for x, y in zip(a, b)):
+        fail(f"{case}: the same seed gave different splits: use np.random.default_rng(seed)")
+    if all(np.array_equal(x, y) for x, y in zip(a, c)):
+        fail(f"{case}: seeds 1 and 2 gave the same split: use the seed")
+    for name, part in zip(("train_idx", "val_idx", "test_idx"), a):
+        if not np.all(np.diff(part) > 0):
+            fail(f"{case}: {name} should be sorted ascending")
