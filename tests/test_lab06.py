@@ -131,6 +131,24 @@ def test_sandbox_callback_runs_in_the_trusted_process(tmp_path):
         assert sb.ping() == "pong"
 
 
+def test_a_search_that_never_stops_calling_back_is_cut_off(tmp_path):
+    """Callbacks run inside the call's wall-clock limit: a flood of calls ends as a timeout, the
+    worker is replaced and the next call works."""
+    from autograder.sandbox import Sandbox, StudentError
+    sub = _patched(tmp_path, "flood", "search", """
+def random_search(train_fn, space, num_trials, seed=None):
+    while True:
+        train_fn({"lr": 1e-3})
+""")
+    calls = []
+    with Sandbox(sub / "nnlab", isolate=False) as sb:
+        with pytest.raises(StudentError) as err:
+            sb.call("search", "random_search", space={"lr": (1e-5, 1e-1, "log")}, num_trials=3,
+                    timeout=1.0, callbacks={"train_fn": lambda p: calls.append(p) or 0.5})
+        assert err.value.kind == "timeout" and len(calls) > 100
+        assert sb.call("search", "refine_range", 1e-5, 1e-1, 1e-3) == pytest.approx((1e-4, 1e-2))
+
+
 # ------------------------------------------------------------------------------ the grader
 
 @pytest.fixture(scope="module")
