@@ -227,7 +227,7 @@ def cells(nb):
         *g("moving_average", "dead_unit_fraction", "update_ratios", "fit_verdict"),
         code("""
         if runs and ready("moving_average", what="the loss curves"):
-            recipe.plot_loss_curves(runs, diagnostics.moving_average, window=20)
+            recipe.plot_loss_curves(runs, diagnostics.moving_average, window=5)
         """),
         code("""
         if ready(*NETWORK, "dead_unit_fraction", "update_ratios", what="dead units and ratios"):
