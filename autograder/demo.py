@@ -1,6 +1,6 @@
 """``nnlab demo``: the whole course pipeline on bundled sample submissions, offline.
 
-Creates a course, releases labs 01 to 05, makes a small class of sample submissions for each,
+Creates a course, releases labs 01 to 06, makes a small class of sample submissions for each,
 autogrades them (nbgrader + the trusted grader), writes feedback, exports grades and prints the
 gradebooks.
 
@@ -18,7 +18,9 @@ Labs 02 and 04 get ada, ben and two students with catalogued mistakes of their l
 Adam without bias correction, step decay off by one epoch; Nesterov written as plain momentum,
 AdamW as Adam + L2, the AdaGrad cache reset each step; lab 05: He from the slide's typo and a
 Xavier-uniform bound from the normal formula; np.random ignoring the seed, a transposed He
-matrix, the gradient statistics of dz instead of dW).
+matrix, the gradient statistics of dz instead of dW; lab 06: preprocessing fitted on all the
+data, uniform instead of log-uniform sampling; the last trial returned as the best, dead units
+counted for some input, over- and underfitting swapped).
 """
 from __future__ import annotations
 
@@ -29,7 +31,7 @@ from pathlib import Path
 
 from . import REPO_ROOT
 from .errors import GraderFailed
-from .labs import LAB01, LAB02, LAB03, LAB04, LAB05
+from .labs import LAB01, LAB02, LAB03, LAB04, LAB05, LAB06
 from . import course as courselib
 from . import export as exporting
 
@@ -61,6 +63,10 @@ CLASSES = {
     LAB05.name: ("catalogue/lab05_mistakes.py", {
         "cleo_mistakes": ("he_normal_lecture_typo", "xavier_uniform_normal_bound"),
         "dev_mistakes": ("gaussian_global_rng", "he_uniform_transposed", "grad_stats_dz"),
+    }),
+    LAB06.name: ("catalogue/lab06_mistakes.py", {
+        "cleo_mistakes": ("splits_fitted_on_all_data", "log_uniform_is_uniform"),
+        "dev_mistakes": ("random_search_last_trial", "dead_for_some_input", "fit_verdicts_swapped"),
     }),
 }
 #: eve: numpy patched at import in her package, and a notebook cell that writes the gradebook.
@@ -101,7 +107,11 @@ ANSWERS = {LAB02.name: "Batch normalization keeps each layer's pre-activations a
                        "0.22 per layer (collapse), std 1 by 22 (tanh saturates at +-1), Xavier "
                        "keeps it near 1 for tanh's linear middle; a ReLU halves the second "
                        "moment, so Xavier weights shrink it by 2 per layer and He's factor 2 "
-                       "makes up for it."}
+                       "makes up for it.",
+           LAB06.name: "The good trials lie in a band of learning rates around 1e-3 whatever the "
+                       "regularisation, so the learning rate mattered more. A 3x3 grid tries "
+                       "only three learning rates; random search tries nine with the same "
+                       "budget."}
 
 
 def _answer_question(notebook: Path, text: str | None = None) -> None:
@@ -166,7 +176,7 @@ def run_demo(directory: Path) -> str:
     started = time.perf_counter()
     print(f"1/6 Creating an nbgrader course in {directory}")
     courselib.create_course(directory)
-    labs = (LAB01, LAB02, LAB03, LAB04, LAB05)
+    labs = (LAB01, LAB02, LAB03, LAB04, LAB05, LAB06)
     print(f"2/6 Releasing {', '.join(lab.name for lab in labs)} (nbgrader generate_assignment)")
     for lab in labs:
         courselib.release(directory, lab)

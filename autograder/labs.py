@@ -103,7 +103,23 @@ LAB05 = Lab(
     ),
 )
 
-LABS = {lab.name: lab for lab in (LAB01, LAB02, LAB03, LAB04, LAB05)}
+LAB06 = Lab(
+    name="06_training_recipe",
+    title="The training recipe: preprocessing, sanity checks, hyperparameter search, diagnostics",
+    functions=(
+        _g("preprocessing",
+           ("fit_preprocessing", 3), ("apply_preprocessing", 1), ("preprocess_splits", 2),
+           ("train_val_test_split", 2), ("kfold_indices", 2))
+        + _g("search",
+             ("sample_log_uniform", 2), ("random_search", 3), ("grid_search", 2),
+             ("refine_range", 2))
+        + _g("diagnostics",
+             ("initial_loss_verdict", 1), ("dead_unit_fraction", 2), ("update_ratios", 2),
+             ("fit_verdict", 1), ("moving_average", 2))
+    ),
+)
+
+LABS = {lab.name: lab for lab in (LAB01, LAB02, LAB03, LAB04, LAB05, LAB06)}
 
 
 def get_lab(name: str) -> Lab:

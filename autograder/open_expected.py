@@ -21,7 +21,8 @@ from .generated import write_or_check
 EXPECTED_DIR = REPO_ROOT / "solutions" / "nnlab" / "open_expected"
 FILES = {"01_layers": "lab01.json", "02_normalization": "lab02.json",
          "03_regularization": "lab03.json", "04_optimizers": "lab04.json",
-         "05_initialization": "lab05.json"}
+         "05_initialization": "lab05.json",
+         "06_training_recipe": "lab06.json"}
 
 
 def compute(lab: str = "01_layers") -> dict:

@@ -280,7 +280,33 @@ class Sandbox:
             got += k
         return buf
 
-    def _exchange(self, request, timeout):
+    def _read_reply(self, deadline):
+        (n,) = protocol._LEN.unpack(self._read_exact(protocol._LEN.size, deadline))
+        if n > protocol.MAX_FRAME:
+            raise ProtocolError(f"the worker announced a frame of {n} bytes")
+        body = self._read_exact(n, deadline)
+        gen = self.generation
+        return protocol.unpack(body, handle_factory=lambda i, t: Handle(i, t, gen))
+
+    def _answer_callback(self, reply, callbacks):
+        """Run the grader's function a student's code called (trusted side) and send its value.
+
+        Only names registered for this call are answered; the function receives decoded plain
+        values (never a handle) and its exceptions go back to the student's code as a message."""
+        fn = callbacks.get(reply.get("callback")) if type(reply.get("callback")) is str else None
+        args, kwargs = reply.get("args"), reply.get("kwargs")
+        if fn is None or type(args) is not list or type(kwargs) is not dict:
+            raise ProtocolError("a callback the grader did not offer")
+        try:
+            answer = {"return": fn(*args, **kwargs)}
+        except Exception as e:  # noqa: BLE001 — the student's arguments were wrong: tell them
+            answer = {"raise": f"{reply['callback']}: {str(e)[:300]}"}
+        try:
+            protocol.write_frame(self._wfd, protocol.pack(answer))
+        except (BrokenPipeError, OSError):
+            raise EOFError from None
+
+    def _exchange(self, request, timeout, callbacks=None):
         data = protocol.pack(request)
         deadline = time.monotonic() + timeout
         try:
@@ -289,12 +315,11 @@ class Sandbox:
             if isinstance(e, BrokenPipeError) or e.errno in (errno.EPIPE, errno.EBADF):
                 raise EOFError from None
             raise
-        (n,) = protocol._LEN.unpack(self._read_exact(protocol._LEN.size, deadline))
-        if n > protocol.MAX_FRAME:
-            raise ProtocolError(f"the worker announced a frame of {n} bytes")
-        body = self._read_exact(n, deadline)
-        gen = self.generation
-        return protocol.unpack(body, handle_factory=lambda i, t: Handle(i, t, gen))
+        reply = self._read_reply(deadline)
+        while callbacks and type(reply) is dict and "callback" in reply:
+            self._answer_callback(reply, callbacks)
+            reply = self._read_reply(deadline)
+        return reply
 
     def _exit_message(self, what):
         code = self.proc.poll() if self.proc is not None else None
@@ -326,7 +351,7 @@ class Sandbox:
     def _cpu_exhausted(self):
         return False
 
-    def request(self, request, what, timeout=None):
+    def request(self, request, what, timeout=None, callbacks=None):
         """Send one request; return the decoded reply dict or raise StudentError."""
         if self._closed:
             raise RuntimeError("sandbox is closed")
@@ -350,7 +375,7 @@ class Sandbox:
         if timeout is None:
             timeout = self.import_timeout if first_import else self.call_timeout
         try:
-            reply = self._exchange(request, timeout)
+            reply = self._exchange(request, timeout, callbacks)
         except TimeoutError:
             self._kill()
             if request.get("op") == "import":
@@ -412,7 +437,7 @@ class Sandbox:
 
     # ------------------------------------------------------------------ calls
     def call(self, module, function, *args, keep=None, select=None, report_mutation=False,
-             watch_inputs=False, return_args=False, timeout=None, **kwargs):
+             watch_inputs=False, return_args=False, timeout=None, callbacks=None, **kwargs):
         """Call ``nnlab.<module>.<function>(*args, **kwargs)`` in the worker.
 
         report_mutation: set ``last_mutated`` to the arrays the call changed in place (see
@@ -421,6 +446,8 @@ class Sandbox:
         with report_mutation also reports "cache:args[i]" when it changed them.
         return_args: also fetch the positional arguments as the call left them (into
         ``last_args``): what a function wrote back into a dict it was given.
+        callbacks: dict keyword -> a function of the grader's, passed to the student's function
+        as that keyword argument and run HERE each time the student's code calls it.
         """
         self._check_handles(args)
         self._check_handles(kwargs)
@@ -436,7 +463,9 @@ class Sandbox:
             req["watch_inputs"] = True
         if return_args:
             req["return_args"] = True
-        reply = self.request(req, function, timeout)
+        if callbacks:
+            req["callbacks"] = list(callbacks)
+        reply = self.request(req, function, timeout, callbacks)
         self.last_args = reply.get("args") if return_args else None
         return reply["ok"]
 

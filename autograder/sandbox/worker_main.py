@@ -17,6 +17,12 @@ Requests (one frame each) and replies:
     {"op": "import", "module": m}            -> {"ok": None} (or the import error)
     {"op": "ping"}                           -> {"ok": "pong"}
 
+A "call" may name ``callbacks``: keyword arguments that are functions of the GRADER's (a cheap
+training objective for a hyperparameter search). The worker passes a stand-in for each; calling
+it sends {"callback": name, "args": [...], "kwargs": {...}} back over the pipe and waits for
+{"return": value} or {"raise": message}. The grader computes the value and keeps its own log of
+the calls, so a search's budget and best trial are judged on what it really asked for.
+
 Failures reply {"error": kind, "type": exception type, "message": str, "traceback": str}.
 Results that cannot travel (caches, odd objects) are kept here and replaced by handles; handles
 in arguments are resolved back to the stored objects. ``keep`` forces elements of a returned
@@ -172,6 +178,24 @@ def _handles_in(v, out):
     return out
 
 
+def _callback(name):
+    """A stand-in for the grader's function ``name``: each call is answered by the grader."""
+    def remote(*args, **kwargs):
+        try:
+            frame = protocol.pack({"callback": name, "args": list(args), "kwargs": kwargs})
+        except protocol.Unencodable as e:
+            raise TypeError(f"{name} takes numbers, strings, lists, tuples, dicts and arrays, "
+                            f"not {e}") from None
+        protocol.write_frame(RESP_FD, frame)
+        reply = protocol.unpack(protocol.read_frame(REQ_FD))
+        if type(reply) is dict and "return" in reply:
+            return reply["return"]
+        message = reply.get("raise") if type(reply) is dict else None
+        raise ValueError(str(message or f"the grader did not answer {name}"))
+    remote.__name__ = remote.__qualname__ = name
+    return remote
+
+
 def _invoke(fn, args, kwargs, record):
     np.seterr(all="warn", under="ignore")
     with warnings.catch_warnings(record=True) as caught:
@@ -216,6 +240,10 @@ def handle(req):
     if err:
         return err
     kwargs = _resolve(req.get("kwargs") or {})
+    if op == "call":
+        for name in req.get("callbacks") or ():
+            if type(name) is str:
+                kwargs[name] = _callback(name)
     keep = set(req.get("keep") or ())
     select = req.get("select")
     record = []

@@ -89,10 +89,22 @@ LAB_FUNCTIONS = {
         "he_uniform": "initializers", "activation_statistics": "init_stats",
         "gradient_statistics": "init_stats",
     },
+    # lab 06's checks live in checks_recipe.py (same list there, kept in step by a test)
+    "06_training_recipe": {
+        "fit_preprocessing": "preprocessing", "apply_preprocessing": "preprocessing",
+        "preprocess_splits": "preprocessing", "train_val_test_split": "preprocessing",
+        "kfold_indices": "preprocessing",
+        "sample_log_uniform": "search", "random_search": "search", "grid_search": "search",
+        "refine_range": "search",
+        "initial_loss_verdict": "diagnostics", "dead_unit_fraction": "diagnostics",
+        "update_ratios": "diagnostics", "fit_verdict": "diagnostics",
+        "moving_average": "diagnostics",
+    },
 }
 _EXPECTED_FILES = {"01_layers": "lab01.json", "02_normalization": "lab02.json",
                   "03_regularization": "lab03.json", "04_optimizers": "lab04.json",
-                  "05_initialization": "lab05.json"}
+                  "05_initialization": "lab05.json",
+                  "06_training_recipe": "lab06.json"}
 
 FORWARD_TOL = 1e-7      # stored reference values carry 10 significant digits
 GRADIENT_TOL = 1e-6     # analytic vs centred difference (h = 1e-5) in float64
@@ -863,6 +875,9 @@ def _check(env, name):
         return check_rows(env, name)
     if name in LAB_FUNCTIONS["05_initialization"]:
         from .checks_init import check_rows
+        return check_rows(env, name)
+    if name in LAB_FUNCTIONS["06_training_recipe"]:
+        from .checks_recipe import check_rows
         return check_rows(env, name)
     if name == "affine_forward":
         return [_forward_row(env, name, "out", "layers", _affine_inputs())]

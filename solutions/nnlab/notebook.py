@@ -27,7 +27,8 @@ __all__ = ["ready", "unwritten", "TRAINING"]
 #: Modules of the package that hold functions you write, searched in this order.
 STUDENT_MODULES = ("layers", "activations", "layer_utils", "losses", "circuits", "sanity",
                    "normalization", "dropout", "regularization", "augment", "optim",
-                   "schedules", "initializers", "init_stats")
+                   "schedules", "initializers", "init_stats",
+                   "preprocessing", "search", "diagnostics")
 
 #: What every training run of a fully connected network calls, whatever its activation.
 TRAINING = ("affine_forward", "affine_backward", "softmax_loss")
