@@ -9,7 +9,12 @@ code with the instructor's rights, so a patched ``np.allclose`` would score full
    records the manually graded answers and outputs, as usual;
 2. the trusted grader (:mod:`autograder.grade`) scores every graded function in a sandboxed
    worker, and those scores overwrite the ``check_<function>`` grade cells in the gradebook and
-   their outputs in the autograded notebook.
+   their outputs in the autograded notebook (a TA's override, nbgrader's ``manual_score``,
+   stands; no score is left above its cell's maximum);
+3. nbgrader's late policy is applied to the scores now in the gradebook (:mod:`autograder.late`).
+
+One run per course at a time (:mod:`autograder.course_lock`); formgrader's Autograde button
+and ``nbgrader autograde`` come here too (:mod:`autograder.nbgrader_plugin`).
 
 A per-submission status file (``nnlab_grading/<lab>/<student>.json``, written atomically) records
 what happened (graded, kernel died, notebook not valid JSON, ...), so that no student is
@@ -663,6 +668,16 @@ def _check_gradebook(course: Path, lab: Lab) -> set:
     return {r.student for r in repaired}
 
 
+def _warn_if_formgrader_unguarded(course: Path) -> None:
+    """A course created before nnlab plugged itself into nbgrader's autograde: say how to."""
+    config = (course / "nbgrader_config.py").read_text(errors="replace")
+    if "TrustedAutogradeExporter" not in config:
+        print("Warning: in this course, formgrader's Autograde button and `nbgrader autograde` "
+              "run the student's notebook unjailed and take scores from it. Add these lines to "
+              f"{course / 'nbgrader_config.py'} to route them through nnlab:" + CONFIG_LINES,
+              file=sys.stderr)
+
+
 def autograde(course: Path, lab: Lab, students=None, force: bool = False, progress: bool = True,
               workers: int = 1, wait: float = 0.0):
     """Grade every submission (or ``students``), ``workers`` at a time, with a progress bar.
@@ -683,6 +698,7 @@ def autograde(course: Path, lab: Lab, students=None, force: bool = False, progre
         return []
     _check_grader_importable()
     nbgrader_api(course)   # fail early on a bad course, and let alembic create the gradebook once
+    _warn_if_formgrader_unguarded(course)
     with course_lock(course, wait=wait), interrupts_caught():
         with gradebook(course):
             pass

@@ -37,8 +37,9 @@ c.Autograde.exporter_class = "autograder.nbgrader_plugin.TrustedAutogradeExporte
 
 PROGRESS_BAR = re.compile(r"\d+%\|")     # tqdm's lines: no use in nbgrader's log
 
-#: Seconds the handed-over run waits for another grading run of the course to finish.
-LOCK_WAIT = 300
+#: Seconds the handed-over run waits for another grading run of the course to finish (the
+#: formgrader request blocks meanwhile; past it the button says which run holds the course).
+LOCK_WAIT = 30
 
 
 class TrustedAutogradeError(Exception):

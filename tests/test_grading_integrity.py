@@ -94,6 +94,20 @@ def test_formgrader_autograde_button_runs_the_trusted_grader(course):
     assert "Trusted grader: affine_forward did not pass" in autograded.read_text()
 
 
+def test_nbgrader_autograde_command_runs_the_trusted_grader(course):
+    before = courselib.read_outcome(course, LAB01, "eve_hostile")
+    nbgrader = Path(sys.executable).parent / "nbgrader"
+    done = subprocess.run([str(nbgrader), "autograde", LAB01.name, "--student", "eve_hostile",
+                           "--force"], cwd=course, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "handing the grading to the trusted grader" in done.stderr
+    after = courselib.read_outcome(course, LAB01, "eve_hostile")
+    assert after.elapsed != before.elapsed and after.score == 0        # graded again, by nnlab
+    grades = grades_of(course, LAB01, "eve_hostile")
+    assert all(grades[f.grade_cell_id][0] == 0 for f in LAB01.functions)
+    assert_nothing_above_max(course)
+
+
 def test_nbgrader_autograde_of_every_lab_is_refused_with_the_command_to_run(course):
     api = courselib.nbgrader_api(course)
     before = (course / "gradebook.db").read_bytes()
