@@ -534,7 +534,8 @@ def autograde_one(course: Path, lab: Lab, student: str, api=None, force: bool = 
     # From here until the new status is written this student counts as not graded: a run
     # interrupted or killed in between grades them again, never keeps a half-written grade.
     _status_path(course, lab, student).unlink(missing_ok=True)
-    submission_changed = previous is None or previous.fingerprint.split(":")[0] != fingerprint.split(":")[0]
+    files_digest = fingerprint.split(":")[0]
+    submission_changed = previous is None or previous.fingerprint.split(":")[0] != files_digest
 
     started = time.perf_counter()
     problems = _notebook_problems(course, submission, lab)

@@ -32,7 +32,7 @@ class CourseBusy(SystemExit):
 
 
 def _holder(path: Path) -> str:
-    """Who holds the lock, as written by them: 'pid 123, started 10:41:07 UTC: nnlab autograde ...'."""
+    """Who holds the lock, as its holder wrote it: 'pid 123, started ...: `nnlab autograde ...`'."""
     try:
         info = json.loads(path.read_text() or "{}")
     except (OSError, ValueError):

@@ -23,7 +23,8 @@ class OverMax:
     kind: str          # "auto" or "manual"
 
     def __str__(self):
-        return f"{self.student}: {self.cell} held {self.score:g} of at most {self.max_score:g} ({self.kind})"
+        return (f"{self.student}: {self.cell} held {self.score:g} of at most {self.max_score:g} "
+                f"({self.kind})")
 
 
 def _over(value, max_score) -> bool:

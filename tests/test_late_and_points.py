@@ -28,7 +28,8 @@ def course(tmp_path_factory):
 def test_late_policy_applies_to_the_final_score(course):
     config = course / "nbgrader_config.py"
     config.write_text(config.read_text() + '\nc.LateSubmissionPlugin.penalty_method = "zero"\n')
-    late = reference_submission(course, "lou_late", submitted_at=DUE + datetime.timedelta(seconds=61836))
+    late = reference_submission(course, "lou_late",
+                                submitted_at=DUE + datetime.timedelta(seconds=61836))
     extended = reference_submission(course, "ezra_extension",
                                     submitted_at=DUE + datetime.timedelta(seconds=61836))
     with courselib.gradebook(course) as gb:
@@ -38,7 +39,8 @@ def test_late_policy_applies_to_the_final_score(course):
             warnings.simplefilter("ignore")
             gb.update_or_create_submission(LAB04.name, extended)   # what an extension hangs on
         gb.grant_extension(LAB04.name, extended, days=1)
-    nnlab("autograde", LAB04.name, "--course", str(course), "--student", late, "--student", extended)
+    nnlab("autograde", LAB04.name, "--course", str(course),
+          "--student", late, "--student", extended)
     outcomes = {s: courselib.read_outcome(course, LAB04, s) for s in (late, extended)}
     with courselib.gradebook(course) as gb:
         s = gb.find_submission(LAB04.name, late)
