@@ -55,3 +55,35 @@ def assert_nothing_above_max(course):
         above = [(g.name, g.auto_score, g.manual_score, g.max_score) for g in grades
                  if max(g.auto_score or 0, g.manual_score or 0) > g.max_score + 1e-9]
     assert not above, above
+
+
+# ------------------------------------------------------------------ nbgrader's exchange
+
+NBGRADER = str(Path(sys.executable).parent / "nbgrader")
+
+
+def nbgrader(*args, cwd):
+    done = subprocess.run([NBGRADER, *args], cwd=cwd, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise AssertionError(f"nbgrader {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
+    return done
+
+
+def use_exchange(course, exchange):
+    """Point the course at an exchange directory of its own, as on a JupyterHub."""
+    exchange.mkdir(mode=0o777, parents=True, exist_ok=True)
+    exchange.chmod(0o777)
+    config = course / "nbgrader_config.py"
+    config.write_text(config.read_text() + f"\nc.Exchange.root = {str(exchange)!r}\n")
+
+
+def submit_through_exchange(course, exchange, lab, student, home):
+    """``student`` fetches the released lab, writes the reference solution and the answers,
+    and submits it with ``nbgrader submit`` (the exchange records the time)."""
+    home.mkdir(parents=True, exist_ok=True)
+    common = ["--course", courselib.COURSE_ID, f"--Exchange.root={exchange}"]
+    nbgrader("fetch_assignment", lab.name, *common, cwd=home)
+    courselib._copy_package(SOLUTIONS, home / lab.name / "nnlab")
+    _answer_question(home / lab.name / f"{lab.name}.ipynb")
+    nbgrader("submit", lab.name, f"--student={student}", *common, cwd=home)
+    return student

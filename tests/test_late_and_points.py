@@ -1,5 +1,5 @@
-"""Late work and points, on a real nbgrader course (real sqlite gradebook, real notebook runs,
-the trusted grader), asserting the grades that result:
+"""Late work and points, on a real nbgrader course (a real exchange directory, real sqlite
+gradebook, real notebook runs, the trusted grader), asserting the grades that result:
 
 - nbgrader's late policy applies to the final score (penalty "zero"; an extension is on time);
 - a lab whose points changed in labs.py after release is refused, with the command that
@@ -13,9 +13,8 @@ import pytest
 
 from autograder import course as courselib
 from autograder.labs import LAB04
-from grading_integrity import assert_nothing_above_max, make_course, nnlab, reference_submission
-
-DUE = datetime.datetime(2026, 3, 1, 12, 0, 0)
+from grading_integrity import (assert_nothing_above_max, make_course, nbgrader, nnlab,
+                               reference_submission, submit_through_exchange, use_exchange)
 
 
 @pytest.fixture(scope="module")
@@ -25,20 +24,28 @@ def course(tmp_path_factory):
 
 # ------------------------------------------------------------------ 2. late policy
 
-def test_late_policy_applies_to_the_final_score(course):
+def test_late_policy_applies_to_the_final_score(course, tmp_path):
+    """Through nbgrader's exchange: release, fetch, submit, collect; then a due date 61,836 s
+    before one student's submission under penalty "zero", and a day's extension for another."""
+    exchange = tmp_path / "exchange"
+    use_exchange(course, exchange)
     config = course / "nbgrader_config.py"
     config.write_text(config.read_text() + '\nc.LateSubmissionPlugin.penalty_method = "zero"\n')
-    late = reference_submission(course, "lou_late",
-                                submitted_at=DUE + datetime.timedelta(seconds=61836))
-    extended = reference_submission(course, "ezra_extension",
-                                    submitted_at=DUE + datetime.timedelta(seconds=61836))
+    nbgrader("release_assignment", LAB04.name, cwd=course)
+    late, extended = (submit_through_exchange(course, exchange, LAB04, student, tmp_path / student)
+                      for student in ("lou_late", "ezra_extension"))
+    nbgrader("collect", LAB04.name, cwd=course)
+    submitted_at = courselib.nbgrader_api(course).coursedir.get_existing_timestamp(
+        str(course / "submitted" / late / LAB04.name))
+    due = submitted_at - datetime.timedelta(seconds=61836)
     with courselib.gradebook(course) as gb:
-        gb.update_or_create_assignment(LAB04.name, duedate=DUE)
+        gb.update_or_create_assignment(LAB04.name, duedate=due)
         gb.update_or_create_student(extended)
         with warnings.catch_warnings():   # nbgrader's own SAWarning on a new submission
             warnings.simplefilter("ignore")
             gb.update_or_create_submission(LAB04.name, extended)   # what an extension hangs on
         gb.grant_extension(LAB04.name, extended, days=1)
+
     nnlab("autograde", LAB04.name, "--course", str(course),
           "--student", late, "--student", extended)
     outcomes = {s: courselib.read_outcome(course, LAB04, s) for s in (late, extended)}
@@ -51,6 +58,7 @@ def test_late_policy_applies_to_the_final_score(course):
         e = gb.find_submission(LAB04.name, extended)
         assert e.total_seconds_late == 0
         assert not e.late_submission_penalty
+        assert e.score > LAB04.max_points - 1e-9
     assert outcomes[late].seconds_late == pytest.approx(61836)
     assert outcomes[late].late_penalty > 0 and outcomes[extended].late_penalty == 0
 
