@@ -40,7 +40,6 @@ from .course_lock import course_lock, interrupted, interrupts_caught, note_inter
     stop_if_interrupted
 from .labs import Lab, get_lab
 from .late import apply_late_penalty
-from .nbgrader_plugin import CONFIG_LINES, TRUSTED_RUN_CONFIG
 
 COURSE_ID = "nnlab"
 STATUS_DIR = "nnlab_grading"
@@ -63,6 +62,14 @@ STATUS_TEXT = {
     "symlinks_removed": "the submission held symbolic links, which were removed before grading",
     "grader_error": "the grader itself failed on this submission: please report it (rerun to retry)",
 }
+
+#: The lines of the course config that plug nnlab into nbgrader's own autograde
+#: (see :mod:`autograder.nbgrader_plugin`).
+CONFIG_LINES = '''
+# Formgrader's Autograde button and `nbgrader autograde` go through nnlab's trusted grader
+# (a jailed kernel; function scores from the grader, never from the student's kernel).
+c.Autograde.exporter_class = "autograder.nbgrader_plugin.TrustedAutogradeExporter"
+'''
 
 CONFIG_TEMPLATE = '''\
 """nbgrader configuration written by `nnlab course create`."""
@@ -128,6 +135,7 @@ def nbgrader_api(course: Path, grading: bool = False):
                          f"Create one with: nnlab course create {course}")
     config = PyFileConfigLoader("nbgrader_config.py", path=str(course)).load_config()
     if grading:
+        from .nbgrader_plugin import TRUSTED_RUN_CONFIG
         config.Execute.timeout = GRADING_CELL_TIMEOUT
         for section, values in TRUSTED_RUN_CONFIG.items():   # this run is the trusted one
             for key, value in values.items():

@@ -23,17 +23,13 @@ import re
 import subprocess
 import sys
 
-from nbconvert.exporters import NotebookExporter
+from nbgrader.converters import Autograde
+
+#: nbgrader's own exporter for its Autograde converter (nbconvert's ``NotebookExporter``).
+NotebookExporter = Autograde.class_traits()["exporter_class"].default_value
 
 #: What ``nnlab autograde`` sets on its own nbgrader configuration: its run IS the trusted one.
 TRUSTED_RUN_CONFIG = {"Autograde": {"exporter_class": NotebookExporter}}
-
-#: Config lines ``nnlab course create`` writes into nbgrader_config.py.
-CONFIG_LINES = '''
-# Formgrader's Autograde button and `nbgrader autograde` go through nnlab's trusted grader
-# (a jailed kernel; function scores from the grader, never from the student's kernel).
-c.Autograde.exporter_class = "autograder.nbgrader_plugin.TrustedAutogradeExporter"
-'''
 
 PROGRESS_BAR = re.compile(r"\d+%\|")     # tqdm's lines: no use in nbgrader's log
 
