@@ -79,6 +79,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--student", action="append", default=None, help="only this student (repeatable)")
     p.add_argument("--workers", type=int, default=1, help="submissions graded in parallel")
     p.add_argument("--force", action="store_true", help="regrade submissions already graded")
+    p.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
+                   help="wait this long for another grading run of the course to finish "
+                        "(default: stop at once and say which run holds the course)")
     p.set_defaults(handler="autograder.course:cli_autograde")
 
     p = sub.add_parser("feedback", help="generate feedback for students")

@@ -9,7 +9,12 @@ code with the instructor's rights, so a patched ``np.allclose`` would score full
    records the manually graded answers and outputs, as usual;
 2. the trusted grader (:mod:`autograder.grade`) scores every graded function in a sandboxed
    worker, and those scores overwrite the ``check_<function>`` grade cells in the gradebook and
-   their outputs in the autograded notebook.
+   their outputs in the autograded notebook (a TA's override, nbgrader's ``manual_score``,
+   stands; no score is left above its cell's maximum);
+3. nbgrader's late policy is applied to the scores now in the gradebook (:mod:`autograder.late`).
+
+One run per course at a time (:mod:`autograder.course_lock`); formgrader's Autograde button
+and ``nbgrader autograde`` come here too (:mod:`autograder.nbgrader_plugin`).
 
 A per-submission status file (``nnlab_grading/<lab>/<student>.json``, written atomically) records
 what happened (graded, kernel died, notebook not valid JSON, ...), so that no student is
@@ -32,7 +37,10 @@ from pathlib import Path
 
 from . import REPO_ROOT
 from .course_checks import ready_to_grade
+from .course_lock import course_lock, interrupted, interrupts_caught, note_interrupt, \
+    stop_if_interrupted
 from .labs import Lab, get_lab
+from .late import apply_late_penalty
 
 COURSE_ID = "nnlab"
 STATUS_DIR = "nnlab_grading"
@@ -55,6 +63,14 @@ STATUS_TEXT = {
     "symlinks_removed": "the submission held symbolic links, which were removed before grading",
     "grader_error": "the grader itself failed on this submission: please report it (rerun to retry)",
 }
+
+#: The lines of the course config that plug nnlab into nbgrader's own autograde
+#: (see :mod:`autograder.nbgrader_plugin`).
+CONFIG_LINES = '''
+# Formgrader's Autograde button and `nbgrader autograde` go through nnlab's trusted grader
+# (a jailed kernel; function scores from the grader, never from the student's kernel).
+c.Autograde.exporter_class = "autograder.nbgrader_plugin.TrustedAutogradeExporter"
+'''
 
 CONFIG_TEMPLATE = '''\
 """nbgrader configuration written by `nnlab course create`."""
@@ -90,7 +106,7 @@ try:
     _nnlab_feedback_template(c)
 except ImportError:  # nnlab is not installed where nbgrader runs: nbgrader's own page
     pass
-'''
+''' + CONFIG_LINES
 
 
 # --------------------------------------------------------------------------------------------
@@ -127,7 +143,11 @@ def nbgrader_api(course: Path, grading: bool = False):
                          f"Create one with: nnlab course create {course}")
     config = PyFileConfigLoader("nbgrader_config.py", path=str(course)).load_config()
     if grading:
+        from .nbgrader_plugin import TRUSTED_RUN_CONFIG
         config.Execute.timeout = GRADING_CELL_TIMEOUT
+        for section, values in TRUSTED_RUN_CONFIG.items():   # this run is the trusted one
+            for key, value in values.items():
+                config[section][key] = value
     coursedir = CourseDirectory(config=config)
     return NbGraderAPI(coursedir=coursedir, config=config)
 
@@ -266,8 +286,42 @@ def _write_course_config(directory: Path, course_id: str | None) -> None:
     path.write_text(text)
 
 
+def _notebook_points(path: Path) -> dict[str, float]:
+    import nbformat
+    nb = nbformat.read(path, as_version=4)
+    return {cell.metadata["nbgrader"]["grade_id"]: float(cell.metadata["nbgrader"].get("points", 0))
+            for cell in nb.cells
+            if cell.get("metadata", {}).get("nbgrader", {}).get("grade")}
+
+
+def sync_source_notebook(course: Path, lab: Lab) -> str | None:
+    """Copy the lab's built notebook (assignments/source, rebuilt from labs.py) into the course's
+    ``source/`` when they differ, keeping the course's old copy under
+    ``nnlab_grading/backups/``; returns what changed, in one sentence (None: nothing to do)."""
+    built = NOTEBOOK_SOURCES / lab.name / f"{lab.name}.ipynb"
+    target = Path(course) / "source" / lab.name / f"{lab.name}.ipynb"
+    if not built.exists() or not target.exists() or built.read_bytes() == target.read_bytes():
+        return None
+    old, new = _notebook_points(target), _notebook_points(built)
+    changes = [f"{cell.removeprefix('check_')} {old.get(cell, 0):g} -> {new.get(cell, 0):g}"
+               for cell in sorted(set(old) | set(new)) if old.get(cell) != new.get(cell)]
+    backup = (Path(course) / STATUS_DIR / "backups"
+              / f"{lab.name}.{time.strftime('%Y%m%dT%H%M%S')}.ipynb")
+    backup.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(target, backup)
+    shutil.copy2(built, target)
+    return (f"source/{lab.name}/{target.name} re-synced from the built notebook"
+            + (f" (points: {', '.join(changes)})" if changes else "")
+            + f"; the course's previous copy is in {backup}")
+
+
 def release(course: Path, lab: Lab) -> Path:
-    """``nbgrader generate_assignment``; then make sure no reference code reached the release."""
+    """Re-sync the course's source notebook from the built one (a points change in labs.py
+    reaches the course this way), ``nbgrader generate_assignment``, then make sure no reference
+    code reached the release."""
+    synced = sync_source_notebook(course, lab)
+    if synced:
+        print(synced, file=sys.stderr)
     api = nbgrader_api(course)
     with _in_directory(Path(course)):
         result = api.generate_assignment(lab.name)
@@ -295,6 +349,12 @@ class SubmissionOutcome:
     detail: str = ""
     fingerprint: str = ""
     elapsed: float = 0.0
+    # a TA's score for a function, set in formgrader (nbgrader's Grade.manual_score on the
+    # check_<function> cell): name -> {"grader": trusted score, "override": what counts}
+    overrides: dict = field(default_factory=dict)
+    answers: dict = field(default_factory=dict)     # grade_id -> sha256 of a written answer
+    seconds_late: float = 0.0
+    late_penalty: float = 0.0
 
     def to_json(self) -> str:
         return json.dumps(self.__dict__, indent=1)
@@ -410,18 +470,81 @@ def _notebook_problems(course: Path, submission: Path, lab: Lab) -> list[tuple[s
     return problems
 
 
-def _record_scores(course: Path, lab: Lab, student: str, report) -> None:
-    """Write the trusted grader's function scores into the gradebook's check_<function> cells."""
+def _answer_hashes(submission: Path, lab: Lab) -> dict:
+    """``{grade_id: sha256 of its source}`` of the graded cells that are not function checks
+    (the written answers a TA marks by hand); {} when the notebook cannot be read."""
+    import nbformat
+    checks = {f.grade_cell_id for f in lab.functions}
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            nb = nbformat.read(submission / f"{lab.name}.ipynb", as_version=4)
+    except Exception:
+        return {}
+    return {cell.metadata["nbgrader"]["grade_id"]: hashlib.sha256(cell.source.encode()).hexdigest()
+            for cell in nb.cells
+            if cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") not in (None, *checks)
+            and cell.metadata["nbgrader"].get("grade")}
+
+
+def read_overrides(course: Path, lab: Lab, student: str) -> dict:
+    """The functions whose score a TA set in formgrader: ``{name: {"grader": auto_score,
+    "override": manual_score}}``, read from the gradebook (nbgrader's ``Grade.score`` is the
+    manual score when there is one)."""
+    from nbgrader.api import MissingEntry
+    overrides = {}
+    with gradebook(course) as gb:
+        for function in lab.functions:
+            try:
+                grade = gb.find_grade(function.grade_cell_id, lab.name, lab.name, student)
+            except MissingEntry:
+                continue
+            if grade.manual_score is not None:
+                overrides[function.name] = {"grader": grade.auto_score,
+                                            "override": grade.manual_score}
+    return overrides
+
+
+def _record_scores(course: Path, lab: Lab, student: str, report, coursedir=None,
+                   previous: SubmissionOutcome | None = None, answers: dict | None = None,
+                   submission_changed: bool = True) -> dict:
+    """Write the trusted grader's function scores into the gradebook's check_<function> cells;
+    returns the overrides that stand (see :class:`SubmissionOutcome`).
+
+    What course staff wrote is kept. A score a TA gave a function in formgrader is nbgrader's
+    ``manual_score`` on that cell: it overrides the grader's ``auto_score`` and survives every
+    regrade (flagged for review only when the student's files changed). A marked written answer
+    whose text is the one marked before stays marked (nbgrader flags every manually scored cell
+    again after a regrade). No grade is ever left above its cell's maximum.
+    """
+    from .late import record_timestamp
+    from .score_integrity import clamp_submission
+
     notebook_id = lab.name
+    unchanged = {gid for gid, digest in (answers or {}).items()
+                 if previous is not None and previous.answers.get(gid) == digest}
+    checks = {f.grade_cell_id for f in lab.functions}
     with gradebook(course) as gb:
         gb.update_or_create_student(student)   # nbgrader skips a submission with no notebook
         gb.update_or_create_submission(lab.name, student)
+        if coursedir is not None:
+            record_timestamp(gb, coursedir, lab.name, student,
+                             Path(course) / "submitted" / student / lab.name)
         for result in report.functions:
             grade = gb.find_grade(f"check_{result.name}", notebook_id, lab.name, student)
-            grade.auto_score = float(result.score)
-            grade.manual_score = None
-            grade.needs_manual_grade = False
+            grade.auto_score = min(float(result.score), float(grade.max_score or 0.0))
+            if grade.manual_score is not None:
+                grade.needs_manual_grade = submission_changed
+            else:
+                grade.needs_manual_grade = False
+        for notebook in gb.find_submission(lab.name, student).notebooks:
+            for grade in notebook.grades:
+                if (grade.name not in checks and grade.manual_score is not None
+                        and grade.name in unchanged):
+                    grade.needs_manual_grade = False
         gb.db.commit()
+        clamp_submission(gb, lab.name, student)
+    return read_overrides(course, lab, student)
 
 
 def _patch_autograded_notebook(course: Path, lab: Lab, student: str, report) -> None:
@@ -466,8 +589,17 @@ def autograde_one(course: Path, lab: Lab, student: str, api=None, force: bool = 
     links = _remove_symlinks(submission)
     fingerprint = f"{_fingerprint(submission)}:{grader_fingerprint()}"
     previous = read_outcome(course, lab, student)
-    if previous and previous.fingerprint == fingerprint and not force:
+    if previous and previous.fingerprint == fingerprint and not force and is_final(previous):
+        overrides = read_overrides(course, lab, student)   # a TA may have set one since
+        if overrides != previous.overrides:
+            previous.overrides = overrides
+            _write_atomically(_status_path(course, lab, student), previous.to_json())
         return previous
+    # From here until the new status is written this student counts as not graded: a run
+    # interrupted or killed in between grades them again, never keeps a half-written grade.
+    _status_path(course, lab, student).unlink(missing_ok=True)
+    files_digest = fingerprint.split(":")[0]
+    submission_changed = previous is None or previous.fingerprint.split(":")[0] != files_digest
 
     started = time.perf_counter()
     problems = _notebook_problems(course, submission, lab)
@@ -484,6 +616,7 @@ def autograde_one(course: Path, lab: Lab, student: str, api=None, force: bool = 
             _in_directory(course), _grading_environment(), _stderr_to(log):
         jail.configure(api)
         result = api.autograde(lab.name, student, force=True, create=True)
+    stop_if_interrupted()      # nbgrader catches KeyboardInterrupt: it is not the student's fault
     with open(log, "a") as fh:
         fh.write(result.get("log") or "")
         fh.write(result.get("error") or "")
@@ -493,14 +626,22 @@ def autograde_one(course: Path, lab: Lab, student: str, api=None, force: bool = 
         problems.append((_classify_nbgrader_failure(result), last_line[:300]))
 
     report = grade_submission(submission, lab)
+    stop_if_interrupted()      # so does pytest, which runs the hidden checks
     if report.status != "ok":
         problems.append((report.status, " ".join(report.messages)[:500]))
     if getattr(report, "grader_errors", None):   # the cause, for the staff (status + CLI)
         from .errors import summarize_grader_errors
         problems.append(("grader_error", "; ".join(summarize_grader_errors(report.grader_errors))[:1500]))
     problems.sort(key=lambda p: STATUS_PRIORITY.index(p[0]) if p[0] in STATUS_PRIORITY else 99)
+    answers = _answer_hashes(submission, lab)
     with _stderr_to(log):
-        _record_scores(course, lab, student, report)
+        overrides = _record_scores(course, lab, student, report, coursedir=api.coursedir,
+                                   previous=previous, answers=answers,
+                                   submission_changed=submission_changed)
+        # nbgrader's late policy, now that every score it applies to is written
+        penalty = apply_late_penalty(api.config, api.coursedir.db_url, lab.name, student)
+        with gradebook(course) as gb:
+            seconds_late = float(gb.find_submission(lab.name, student).total_seconds_late or 0.0)
     _patch_autograded_notebook(course, lab, student, report)
     _write_atomically(course / STATUS_DIR / lab.name / f"{student}.report.txt", report.to_text())
 
@@ -510,10 +651,21 @@ def autograde_one(course: Path, lab: Lab, student: str, api=None, force: bool = 
         functions={r.name: [r.score, r.max_score] for r in report.functions},
         detail=" | ".join(f"{status}: {text}" for status, text in problems),
         fingerprint=fingerprint, elapsed=round(time.perf_counter() - started, 2),
+        overrides=overrides, answers=answers, seconds_late=round(seconds_late, 1),
+        late_penalty=round(penalty, 4),
     )
+    stop_if_interrupted()
     # Written last and atomically: a run killed before this line regrades this student.
     _write_atomically(_status_path(course, lab, student), outcome.to_json())
     return outcome
+
+
+def is_final(outcome: SubmissionOutcome) -> bool:
+    """Whether a recorded outcome may be reused by a re-run. A failure of the grader, or
+    anything an interruption of the grader caused (statuses written before nnlab caught
+    Ctrl-C), is graded again."""
+    return (outcome.status != "grader_error" and "grader_error:" not in (outcome.detail or "")
+            and "KeyboardInterrupt" not in (outcome.detail or ""))
 
 
 def submitted_students(course: Path, lab: Lab) -> list[str]:
@@ -526,14 +678,24 @@ def submitted_students(course: Path, lab: Lab) -> list[str]:
 _WORKER_API = {}
 
 
-def _grade_in_worker(course: str, lab_name: str, student: str, force: bool) -> SubmissionOutcome:
+def _start_pool_worker() -> None:
+    """Initializer of a pool process: Ctrl-C stops its submission and records nothing."""
+    from .course_lock import catch_interrupts
+    catch_interrupts()
+
+
+def _grade_in_worker(course: str, lab_name: str, student: str, force: bool,
+                     also_force: frozenset = frozenset()) -> SubmissionOutcome:
     """Entry point of a pool process: one NbGraderAPI per process, reused across submissions."""
+    stop_if_interrupted()      # a submission queued before Ctrl-C is not started after it
     lab = get_lab(lab_name)
     if course not in _WORKER_API:
         _WORKER_API[course] = nbgrader_api(Path(course), grading=True)
     try:
-        return autograde_one(Path(course), lab, student, api=_WORKER_API[course], force=force)
+        return autograde_one(Path(course), lab, student, api=_WORKER_API[course],
+                             force=force or student in also_force)
     except Exception as exc:  # keep the pool alive; the student is reported, not lost
+        stop_if_interrupted()  # an error caused by Ctrl-C is not the submission's
         from .errors import describe_exception
         outcome = SubmissionOutcome(student=student, status="grader_error", score=0.0,
                                     max_score=lab.max_points, detail=describe_exception(exc)[:1500])
@@ -555,16 +717,43 @@ def _check_grader_importable() -> None:
         raise GraderFailed(f"the trusted grader cannot start: {describe_exception(exc)}") from exc
 
 
+def _check_gradebook(course: Path, lab: Lab) -> set:
+    """Before grading: stop if the released lab's points and labs.py disagree; reset any score
+    above its cell's maximum (written by something other than nnlab) and say so. Returns the
+    students whose grades were reset: they are graded again even if their files did not change."""
+    from .score_integrity import check_released_points, repair_over_max
+    with gradebook(course) as gb:
+        check_released_points(gb, lab, course)
+        repaired = repair_over_max(gb, lab.name)
+    if repaired:
+        print(f"Repaired the gradebook: {len(repaired)} score(s) of {lab.name} were above their "
+              f"cell's maximum (not written by nnlab's grader) and were reset; those students are "
+              f"graded again:\n  " + "\n  ".join(map(str, repaired[:20]))
+              + ("\n  ..." if len(repaired) > 20 else ""), file=sys.stderr)
+    return {r.student for r in repaired}
+
+
+def _warn_if_formgrader_unguarded(course: Path) -> None:
+    """A course created before nnlab plugged itself into nbgrader's autograde: say how to."""
+    config = (course / "nbgrader_config.py").read_text(errors="replace")
+    if "TrustedAutogradeExporter" not in config:
+        print("Warning: in this course, formgrader's Autograde button and `nbgrader autograde` "
+              "run the student's notebook unjailed and take scores from it. Add these lines to "
+              f"{course / 'nbgrader_config.py'} to route them through nnlab:" + CONFIG_LINES,
+              file=sys.stderr)
+
+
 def autograde(course: Path, lab: Lab, students=None, force: bool = False, progress: bool = True,
-              workers: int = 1):
+              workers: int = 1, wait: float = 0.0):
     """Grade every submission (or ``students``), ``workers`` at a time, with a progress bar.
 
     Each submission is graded in one pool process from start to finish; the gradebook (sqlite,
     with a lock timeout) serialises the short writes. Finished submissions are skipped on a
     re-run (see :func:`autograde_one`), so a run killed half-way is resumed by running it again.
+    One run per course at a time (:func:`autograder.course_lock.course_lock`; ``wait``: seconds
+    to wait for another). Ctrl-C stops the run promptly and records nothing for the submissions
+    in flight.
     """
-    from concurrent.futures import ProcessPoolExecutor, as_completed
-    import multiprocessing
     from tqdm import tqdm
 
     course = Path(course).resolve()
@@ -575,29 +764,68 @@ def autograde(course: Path, lab: Lab, students=None, force: bool = False, progre
         return []
     _check_grader_importable()
     nbgrader_api(course)   # fail early on a bad course, and let alembic create the gradebook once
-    with gradebook(course):
-        pass
-    bar = tqdm(total=len(students), desc=f"Grading {lab.name}", unit="submission",
-               disable=not progress)
-    outcomes = {}
-    if workers <= 1:
-        for student in students:
-            bar.set_postfix_str(student)
-            outcomes[student] = _grade_in_worker(str(course), lab.name, student, force)
-            bar.update()
-    else:
-        # "spawn": a fresh interpreter per pool process, no sqlite handles inherited via fork.
-        context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            futures = {pool.submit(_grade_in_worker, str(course), lab.name, s, force): s
-                       for s in students}
-            for future in as_completed(futures):
-                outcome = future.result()
-                outcomes[outcome.student] = outcome
-                bar.set_postfix_str(outcome.student)
-                bar.update()
-    bar.close()
+    _warn_if_formgrader_unguarded(course)
+    with course_lock(course, wait=wait), interrupts_caught():
+        with gradebook(course):
+            pass
+        also_force = frozenset(_check_gradebook(course, lab))
+        bar = tqdm(total=len(students), desc=f"Grading {lab.name}", unit="submission",
+                   disable=not progress)
+        outcomes = {}
+        try:
+            if workers <= 1:
+                for student in students:
+                    bar.set_postfix_str(student)
+                    outcomes[student] = _grade_in_worker(str(course), lab.name, student, force,
+                                                         also_force)
+                    bar.update()
+            else:
+                _grade_in_pool(course, lab, students, force, also_force, workers, outcomes, bar)
+        except KeyboardInterrupt:
+            note_interrupt()
+            bar.close()
+            print(f"\nInterrupted: {len(outcomes)} of {len(students)} submissions were graded and "
+                  f"recorded; nothing was recorded for the others. Run the same command again "
+                  f"to grade them.", file=sys.stderr)
+            raise
+        bar.close()
     return [outcomes[s] for s in students]
+
+
+def _grade_in_pool(course, lab, students, force, also_force, workers, outcomes, bar) -> None:
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+    import multiprocessing
+    import signal
+
+    # "spawn": a fresh interpreter per pool process, no sqlite handles inherited via fork.
+    context = multiprocessing.get_context("spawn")
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context,
+                               initializer=_start_pool_worker)
+    try:
+        futures = {pool.submit(_grade_in_worker, str(course), lab.name, s, force, also_force): s
+                   for s in students}
+        for future in as_completed(futures):
+            outcome = future.result()
+            outcomes[outcome.student] = outcome
+            bar.set_postfix_str(outcome.student)
+            bar.update()
+    except BaseException:
+        # Ctrl-C (or a failure here): stop the workers now rather than let the pool finish the
+        # class. They were sent SIGINT with us when Ctrl-C came from the terminal; send it again
+        # for a lone `kill -INT`: each abandons its submission unrecorded and cleans up its jail.
+        processes = list((getattr(pool, "_processes", None) or {}).values())
+        pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            with contextlib.suppress(Exception):
+                if process.is_alive():
+                    os.kill(process.pid, signal.SIGINT)
+        deadline = time.monotonic() + 20
+        for process in processes:
+            process.join(max(0.1, deadline - time.monotonic()))
+            if process.is_alive():
+                process.terminate()
+        raise
+    pool.shutdown(wait=True)
 
 
 # --------------------------------------------------------------------------------------------
@@ -661,9 +889,14 @@ def cli_release(args) -> int:
 def cli_autograde(args) -> int:
     lab = get_lab(args.lab)
     outcomes = autograde(Path(args.course), lab, students=args.student, force=args.force,
-                         workers=args.workers)
+                         workers=args.workers, wait=getattr(args, "wait", 0.0))
     for o in outcomes:
-        print(f"{o.student:<22}{o.score:>7.2f} / {o.max_score:g}  {STATUS_TEXT.get(o.status, o.status)}")
+        notes = [f"override {name}: {v['override']:g} (grader {v['grader']:g})"
+                 for name, v in sorted(o.overrides.items())]
+        if o.seconds_late > 0:
+            notes.append(f"{o.seconds_late:g} s late, penalty {o.late_penalty:g}")
+        print(f"{o.student:<22}{o.score:>7.2f} / {o.max_score:g}  {STATUS_TEXT.get(o.status, o.status)}"
+              + (f"  [{'; '.join(notes)}]" if notes else ""))
     failed = report_grader_errors(outcomes, "nnlab autograde")
     return 3 if failed else 0
 
