@@ -220,6 +220,10 @@ def cells(nb):
           back and never recovers. A large learning rate can kill whole layers.
         * The **update-to-weight ratio** ‖ΔW‖ / ‖W‖ of one step should be about $10^{-3}$:
           much smaller and the learning rate is too low, much larger and it is too high.
+          ΔW is the **update**, what the step changed: learning rate × gradient for SGD,
+          something else for Adam. The gradient's own size ‖∇W‖ / ‖W‖ stays the same whatever
+          the learning rate, so it cannot tell you whether the rate is right (the cell below
+          prints both).
         * The **gap** between training and validation accuracy: a large one is overfitting
           (more regularisation, more data); low training accuracy is underfitting (a bigger
           model, longer training, less regularisation).
@@ -241,11 +245,13 @@ def cells(nb):
             # the update-to-weight ratio of one SGD step from the last network, at three rates
             _, grads = net.loss(data["X_train"][:100], data["y_train"][:100])
             before = {k: v.copy() for k, v in net.params.items()}
+            gradient_ratio = np.linalg.norm(grads["W1"]) / np.linalg.norm(before["W1"])
             for lr in (1e-3, 1e-1, 1e1):
                 after = {k: v - lr * grads[k] for k, v in before.items()}
-                ratios = diagnostics.update_ratios(before, after)
-                print(f"one SGD step with learning rate {lr:g}: W1 ratio {ratios['W1']:.1e} "
-                      f"({diagnostics.ratio_verdict(ratios['W1'])})")
+                ratios = diagnostics.update_ratios(before, after, grads)
+                print(f"one SGD step with learning rate {lr:g}: W1 update ratio "
+                      f"{ratios['W1']:.1e} ({diagnostics.ratio_verdict(ratios['W1'])}); "
+                      f"gradient ratio {gradient_ratio:.1e} (the same at every rate)")
         """),
         code("""
         if runs and ready("fit_verdict", what="the diagnosis"):

@@ -282,11 +282,17 @@ def _diagnostic_rows(env, name):
                            "dead = 0 for EVERY input: reduce over the batch axis (0)")]
     if name == "update_ratios":
         before = {"W1": rng.standard_normal((4, 3)), "b1": rng.standard_normal(3)}
-        after = {k: v - 1e-3 * rng.standard_normal(v.shape) for k, v in before.items()}
-        return [_value_row(env, name, "ratios of W1 and b1",
-                           lambda: np.array([_call(env, "diagnostics", name, before, after)[k]
-                                             for k in ("W1", "b1")]),
-                           "norm(after - before) / norm(before)")]
+        grads = {k: rng.standard_normal(v.shape) for k, v in before.items()}
+        sgd = {k: v - 1e-2 * grads[k] for k, v in before.items()}
+        adam_like = {k: v - 1e-3 * np.sign(grads[k]) for k, v in before.items()}
+
+        def ratios(after):
+            got = _call(env, "diagnostics", name, before, after, grads)
+            return np.array([got[k] for k in ("W1", "b1")])
+        hint = "norm(after - before) / norm(before): the update, not the gradient"
+        return [_value_row(env, name, "ratios of W1 and b1", lambda: ratios(sgd), hint),
+                _value_row(env, name, "ratios of W1 and b1 after an Adam-like step",
+                           lambda: ratios(adam_like), hint)]
     if name == "moving_average":
         values = rng.standard_normal(12) + np.linspace(3, 1, 12)
         return [_value_row(env, name, f"window {w}",

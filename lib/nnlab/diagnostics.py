@@ -7,8 +7,9 @@ accuracies), never a live network, so it works with any model and any framework.
   (2.303 for C = 10): far above means a bug or too large weights.
 - dead_unit_fraction: the share of ReLU units that output 0 for EVERY input (a dead unit never
   gets a gradient again).
-- update_ratios: norm(update) / norm(weights) per parameter; about 1e-3 is healthy (far below:
-  learning rate too low; far above: too high).
+- update_ratios: norm(update) / norm(weights) per parameter, where the update is what the
+  step changed (not the gradient); about 1e-3 is healthy (far below: learning rate too low;
+  far above: too high).
 - fit_verdict: the train/validation accuracy gap says overfitting or underfitting.
 - moving_average: smooths a noisy minibatch loss curve.
 """
@@ -54,19 +55,27 @@ def dead_unit_fraction(activations):
     raise NotImplementedError("dead_unit_fraction is yours to write (nnlab/diagnostics.py). Hint: \"for every input\" is a reduction over the batch axis; then average over the units.")
 
 
-def update_ratios(params_before, params_after):
+def update_ratios(params_before, params_after, grads=None):
     """The update-to-weight ratio of each parameter: norm(after - before) / norm(before).
+
+    The ratio is about the UPDATE, what one step really changed: learning_rate * gradient for
+    plain SGD, something else for momentum or Adam (which rescales every entry). The gradient
+    alone says nothing about the step's size, since it ignores the learning rate.
 
     Norms are Euclidean over all the entries of the array (Frobenius for a matrix).
 
     Inputs:
     - params_before: dict name -> array, the parameters before one update (model.params).
     - params_after: dict name -> array of the same shapes, after the update.
+    - grads: optional dict name -> array of the same shapes, the gradients the update was
+      computed from. They are given so that you can compare them with the update; the ratio
+      itself does not need them.
 
     Returns:
     - dict name -> float, one ratio per parameter of params_before.
     """
     # Hint: the update is what changed; compare its size with the size of the weights it changed.
+    # Hint: is the gradient what changed? Think of what a learning rate 10x higher does.
     raise NotImplementedError("update_ratios is yours to write (nnlab/diagnostics.py). Hint: the update is what changed; compare its size with the size of the weights it changed.")
 
 

@@ -267,15 +267,21 @@ def dead_unit_fraction(activations):
 
     # ------------------------------------------------------------------ update_ratios
     Mistake("ratio_inverted", "norm(weights) / norm(update)", "diagnostics", '''
-def update_ratios(params_before, params_after):
+def update_ratios(params_before, params_after, grads=None):
     return {k: float(np.linalg.norm(w) / np.linalg.norm(params_after[k] - w))
             for k, w in params_before.items()}
 ''', "update_ratios", "ratio is inverted"),
     Mistake("ratio_not_subtracted", "norm(after) / norm(before)", "diagnostics", '''
-def update_ratios(params_before, params_after):
+def update_ratios(params_before, params_after, grads=None):
     return {k: float(np.linalg.norm(params_after[k]) / np.linalg.norm(w))
             for k, w in params_before.items()}
 ''', "update_ratios", "update is not subtracted"),
+    Mistake("ratio_of_gradients", "norm(gradient) / norm(weights): the gradient, not the update",
+            "diagnostics", '''
+def update_ratios(params_before, params_after, grads=None):
+    return {k: float(np.linalg.norm(grads[k]) / np.linalg.norm(w))
+            for k, w in params_before.items()}
+''', "update_ratios", "ratio of the gradient, not of the update"),
 
     # ------------------------------------------------------------------ fit_verdict
     Mistake("fit_verdicts_swapped", "overfitting and underfitting swapped", "diagnostics", '''

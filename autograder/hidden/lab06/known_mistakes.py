@@ -98,9 +98,13 @@ def dead_candidates(acts):
     ]
 
 
-def ratio_candidates(before, after, name):
-    w, u = before[name], after[name] - before[name]
+def ratio_candidates(before, after, grads, name):
+    w, u, g = before[name], after[name] - before[name], grads[name]
     return [
+        (np.linalg.norm(g) / np.linalg.norm(w),
+         "the ratio of the gradient, not of the update: the update is what the step changed, "
+         "after - before (learning_rate x gradient for SGD, whatever Adam did for Adam); the "
+         "raw gradient ignores the learning rate"),
         (np.linalg.norm(w) / np.linalg.norm(u),
          "the ratio is inverted: norm(update) / norm(weights), not the other way round"),
         (np.linalg.norm(after[name]) / np.linalg.norm(w),

@@ -194,30 +194,56 @@ def test_dead_units_properties(student, ref):
 
 # ----------------------------------------------------------------------------- update ratios
 
-def _update(name, lr):
+def _adam_steps(params, grads, lr, steps=3, beta1=0.9, beta2=0.999, eps=1e-8):
+    """``steps`` Adam updates with the same gradients: each entry moves by about lr, whatever
+    the size of its gradient (so the update is far from lr * gradient)."""
+    m = {k: np.zeros_like(v) for k, v in params.items()}
+    v = {k: np.zeros_like(w) for k, w in params.items()}
+    out = dict(params)
+    for t in range(1, steps + 1):
+        for k in out:
+            m[k] = beta1 * m[k] + (1 - beta1) * grads[k]
+            v[k] = beta2 * v[k] + (1 - beta2) * grads[k] ** 2
+            m_hat, v_hat = m[k] / (1 - beta1 ** t), v[k] / (1 - beta2 ** t)
+            out[k] = out[k] - lr * m_hat / (np.sqrt(v_hat) + eps)
+    return out
+
+
+def _update(state):
+    """(params before, params after, grads) of one known update of a 3-layer network."""
     X, y = _data("ratio")
     params = _network("ratio-net")
     _, grads = _softmax_loss_and_grads(params, X, y)
-    return params, _sgd_step(params, grads, lr)
+    optimizer, lr = RATES[state]
+    after = _sgd_step(params, grads, lr) if optimizer == "sgd" else _adam_steps(params, grads, lr)
+    return params, after, grads
 
 
-RATES = {"a healthy learning rate": 0.05, "a learning rate 100x too high": 5.0,
-         "a learning rate 100x too low": 5e-4}
+RATES = {"a healthy learning rate": ("sgd", 0.05), "a learning rate 100x too high": ("sgd", 5.0),
+         "a learning rate 100x too low": ("sgd", 5e-4),
+         "Adam (three steps) with learning rate 1e-3": ("adam", 1e-3)}
+
+
+def _ratios(student, before, after, grads, case, **kw):
+    """The student's ratios; grads is passed positionally, as the notebook passes it."""
+    got = call(student.diagnostics.update_ratios, before, after, grads, case=case, **kw)
+    if not isinstance(got, dict) or set(got) != set(before):
+        fail(f"{case}: update_ratios returned {describe_type(got)}, expected a dict with one "
+             f"ratio per parameter ({', '.join(before)})")
+    return got
 
 
 @grades("update_ratios", CORRECTNESS)
 @pytest.mark.parametrize("state", list(RATES))
 def test_update_ratios_of_known_updates(student, ref, state):
-    before, after = _update(state, RATES[state])
-    case = f"one SGD step of a 3-layer network with {state}"
-    got = call(student.diagnostics.update_ratios, before, after, case=case)
-    if not isinstance(got, dict) or set(got) != set(before):
-        fail(f"{case}: update_ratios returned {describe_type(got)}, expected a dict with one "
-             f"ratio per parameter ({', '.join(before)})")
-    want = ref.diagnostics.update_ratios(before, after)
+    before, after, grads = _update(state)
+    case = (f"one SGD step of a 3-layer network with {state}" if RATES[state][0] == "sgd"
+            else f"{state} on a 3-layer network")
+    got = _ratios(student, before, after, grads, case)
+    want = ref.diagnostics.update_ratios(before, after, grads)
     for name in before:
         msg = compare(got[name], want[name], name=f"the ratio of {name}", rtol=REF_RTOL,
-                      hints=km.ratio_candidates(before, after, name))
+                      hints=km.ratio_candidates(before, after, grads, name))
         if msg:
             fail(f"{case}: {msg}")
 
@@ -226,28 +252,29 @@ def test_update_ratios_of_known_updates(student, ref, state):
 def test_update_ratio_verdicts_on_known_learning_rates(student, ref):
     """The rule of thumb read off the student's ratios: healthy, too large, too small."""
     expected = {"a healthy learning rate": "healthy", "a learning rate 100x too high": "too large",
-                "a learning rate 100x too low": "too small"}
+                "a learning rate 100x too low": "too small",
+                "Adam (three steps) with learning rate 1e-3": "healthy"}
     for state, want in expected.items():
-        before, after = _update(state, RATES[state])
-        case = f"one SGD step with {state}"
-        got = call(student.diagnostics.update_ratios, before, after, case=case)
-        if not isinstance(got, dict) or "W2" not in got:
-            fail(f"{case}: update_ratios should return a dict with a ratio per parameter")
+        before, after, grads = _update(state)
+        case = f"one SGD step with {state}" if RATES[state][0] == "sgd" else state
+        got = _ratios(student, before, after, grads, case)
         try:
-            verdict = ref.diagnostics.ratio_verdict(float(got["W2"]))
+            ratio = float(got["W2"])
+            verdict = ref.diagnostics.ratio_verdict(ratio)
         except (TypeError, ValueError):
             fail(f"{case}: the ratio of W2 is {describe_type(got['W2'])}, expected a float")
         if verdict != want:
-            fail(f"{case}: your ratio for W2, {float(got['W2']):.2g}, reads as {verdict!r} by "
+            fail(f"{case}: your ratio for W2, {ratio:.2g}, reads as {verdict!r} by "
                  f"the ~1e-3 rule of thumb, but the update is {want}")
 
 
 @grades("update_ratios", PROPERTY)
 def test_update_ratios_properties(student, ref):
-    before, after = _update("props", 0.05)
+    before, after, grads = _update("a healthy learning rate")
     case = "one SGD step of a 3-layer network"
-    got = call(student.diagnostics.update_ratios, before, after, case=case, report_mutation=True)
-    check_not_mutated(student, case, "update_ratios", ["params_before", "params_after"])
+    got = call(student.diagnostics.update_ratios, before, after, grads, case=case,
+               report_mutation=True)
+    check_not_mutated(student, case, "update_ratios", ["params_before", "params_after", "grads"])
     if not isinstance(got, dict):
         fail(f"{case}: expected a dict, got {describe_type(got)}")
     for k, v in got.items():
