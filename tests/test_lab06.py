@@ -99,6 +99,8 @@ def test_diagnostics_reference(reference):
     before = {"W": np.ones((2, 2))}
     after = {"W": np.ones((2, 2)) * 1.001}
     assert d.update_ratios(before, after)["W"] == pytest.approx(1e-3)
+    # the gradients are there to compare with: the ratio is the update's, whatever they are
+    assert d.update_ratios(before, after, {"W": np.full((2, 2), 7.0)})["W"] == pytest.approx(1e-3)
     assert d.ratio_verdict(1e-3) == "healthy" and d.ratio_verdict(0.1) == "too large"
     np.testing.assert_allclose(d.moving_average([1.0, 3.0, 5.0, 7.0], 2), [1, 2, 4, 6])
 
@@ -249,9 +251,13 @@ def test_notebook_runs_on_the_reference(tmp_path, monkeypatch):
     assert "50 images: training accuracy 1.00" in text                # overfits a small sample
     assert "best after refining: val_acc" in text
     assert "Adam with learning rate 0.1: dead units per layer" in text
+    gradient_ratios = set()
     for rate, verdict in (("0.001", "too small"), ("0.1", "healthy"), ("10", "too large")):
-        assert re.search(rf"one SGD step with learning rate {rate}: W1 ratio \S+ \({verdict}\)",
-                         text), text
+        found = re.search(rf"one SGD step with learning rate {rate}: W1 update ratio \S+ "
+                          rf"\({verdict}\); gradient ratio (\S+)", text)
+        assert found, text
+        gradient_ratios.add(found.group(1))
+    assert len(gradient_ratios) == 1          # the gradient's ratio ignores the learning rate
     assert "overfitting" in text or "good fit" in text
     assert len(lab_notebooks.outputs(nb, "image")) >= 5
     assert seconds < 180
