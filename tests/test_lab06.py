@@ -9,6 +9,7 @@
    own function only, each correct variant full marks.
 4. The open checks, the notebook (reference, stubs, grading mode) and the course pipeline.
 """
+import collections
 import csv
 import re
 import subprocess
@@ -164,10 +165,13 @@ def reports(tmp_path_factory):
 
 
 def test_catalogue_size():
-    assert len(MISTAKES) >= 12 and len(VARIANTS) >= 4
+    assert len(MISTAKES) >= 12 and len(VARIANTS) >= 10
+    assert "ratio_of_gradients" in {m.id for m in MISTAKES}
     assert len({m.id for m in MISTAKES} | {v.id for v in VARIANTS}) == len(MISTAKES) + len(VARIANTS)
     assert {m.function for m in MISTAKES} == set(ALL)     # every graded function has one
     assert {f for v in VARIANTS for f in v.functions} == set(ALL)
+    covered = collections.Counter(f for v in VARIANTS for f in v.functions)
+    assert min(covered.values()) >= 2, covered      # two different correct ways per function
 
 
 def test_reference_gets_full_marks(reports):
