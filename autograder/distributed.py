@@ -32,6 +32,8 @@ from .course import (SubmissionOutcome, grade_submission_files, grader_error_out
 from .course_lock import stop_if_interrupted
 from .labs import get_lab
 
+#: Seconds to wait for the scheduler to answer.
+CONNECT_TIMEOUT = 20
 #: Seconds to wait for the first worker of an existing cluster to join.
 WORKER_WAIT = 60
 #: Times a task is retried when it fails on a worker (a worker lost mid-task is not counted:
@@ -86,7 +88,12 @@ def connect(scheduler: str, workers: int):
         client = Client(cluster)
         client._nnlab_cluster = cluster
         return client
-    client = Client(scheduler, timeout=30)
+    try:
+        client = Client(scheduler, timeout=CONNECT_TIMEOUT)
+    except (ValueError, OSError) as exc:    # a malformed address, or nobody answering there
+        raise SystemExit(f"Cannot reach a Dask scheduler at --scheduler {scheduler!r}: {exc}. "
+                         f"Give its address as tcp://HOST:PORT (`dask scheduler` prints it), or "
+                         f"--scheduler local for a cluster on this machine.") from None
     try:
         client.wait_for_workers(1, timeout=WORKER_WAIT)
     except Exception as exc:

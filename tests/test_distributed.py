@@ -76,6 +76,8 @@ def class_graded_locally(tmp_path_factory):
     courselib.create_course(local)
     courselib.release(local, LAB01)
     students = make_submissions(local) + make_hostile_and_broken(local)
+    students.remove("dev_mistakes")      # one catalogued-mistake student is enough here
+    shutil.rmtree(local / "submitted" / "dev_mistakes")
     on_cluster = root / "on_cluster"
     shutil.copytree(local, on_cluster, symlinks=True)
     subprocess.run([str(BIN / "nnlab"), "autograde", LAB01.name, "--course", str(local)],
@@ -150,11 +152,13 @@ def test_a_worker_killed_mid_run_costs_nothing_and_nobody_is_recorded_twice(
 
     killer = threading.Thread(target=kill_when_busy)
     killer.start()
-    outcomes = courselib.autograde(course, LAB01, progress=False, scheduler=address, force=True)
+    regraded = ["ada_reference", "cleo_mistakes", "eve_hostile"]
+    outcomes = courselib.autograde(course, LAB01, students=regraded, progress=False,
+                                   scheduler=address, force=True)
     killer.join()
     assert killed.is_set() and victim.wait(5) == -signal.SIGKILL
-    assert sorted(recorded) == sorted(students)           # each student recorded exactly once
-    assert [o.student for o in outcomes] == students
+    assert sorted(recorded) == regraded                   # each student recorded exactly once
+    assert [o.student for o in outcomes] == regraded
     _assert_same_grades(course, local, students, local_outcomes)
 
 
@@ -193,3 +197,12 @@ def test_a_local_cluster_grades_like_the_process_pool(class_graded_locally, tmp_
     assert (outcome.score, outcome.functions) == (local_outcomes["cleo_mistakes"].score,
                                                   local_outcomes["cleo_mistakes"].functions)
     assert "cleo_mistakes" in result.stdout
+
+
+def test_a_scheduler_address_that_is_no_address_is_a_clear_error(class_graded_locally):
+    _, course, students, _ = class_graded_locally
+    before = [courselib.read_outcome(course, LAB01, s) for s in students]
+    with pytest.raises(SystemExit, match=r"Cannot reach a Dask scheduler at --scheduler "
+                                         r"'nonsense://x'.*tcp://HOST:PORT"):
+        courselib.autograde(course, LAB01, progress=False, scheduler="nonsense://x", force=True)
+    assert [courselib.read_outcome(course, LAB01, s) for s in students] == before
