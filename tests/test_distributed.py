@@ -80,8 +80,8 @@ def class_graded_locally(tmp_path_factory):
     shutil.rmtree(local / "submitted" / "dev_mistakes")
     on_cluster = root / "on_cluster"
     shutil.copytree(local, on_cluster, symlinks=True)
-    subprocess.run([str(BIN / "nnlab"), "autograde", LAB01.name, "--course", str(local)],
-                   check=True, capture_output=True, env=ENV)      # the local path, as staff run it
+    subprocess.run([str(BIN / "nnlab"), "autograde", LAB01.name, "--course", str(local),
+                    "--workers", "2"], check=True, capture_output=True, env=ENV)      # the local path, as staff run it
     outcomes = {s: courselib.read_outcome(local, LAB01, s) for s in students}
     return local, on_cluster, students, outcomes
 
