@@ -82,6 +82,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
                    help="wait this long for another grading run of the course to finish "
                         "(default: stop at once and say which run holds the course)")
+    p.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="grade on a Dask cluster: its scheduler's address (tcp://host:8786), or "
+                        "'local' for a local cluster of --workers processes")
     p.set_defaults(handler="autograder.course:cli_autograde")
 
     p = sub.add_parser("feedback", help="generate feedback for students")

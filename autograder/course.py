@@ -579,11 +579,24 @@ def _classify_nbgrader_failure(result: dict) -> str:
     return "notebook_error"
 
 
-def autograde_one(course: Path, lab: Lab, student: str, api=None, force: bool = False) -> SubmissionOutcome:
-    """Grade one student's submission; resumable and idempotent (see module docstring)."""
-    from .grade import grade_submission
-    from .sandbox.isolation import kernel_sandbox
+@dataclass
+class Ticket:
+    """What the coordinator knows of a submission it is about to grade (see :func:`open_submission`)."""
+    student: str
+    fingerprint: str          # "<files digest>:<grader fingerprint>"
+    previous: SubmissionOutcome | None
+    links: list               # symbolic links removed from the submission
+    submission_changed: bool  # its files differ from the ones graded last time
+    started: float
 
+
+def open_submission(course: Path, lab: Lab, student: str, force: bool = False):
+    """Coordinator, before grading a submission: remove its symbolic links and fingerprint it.
+
+    Returns the recorded :class:`SubmissionOutcome` when it can be reused (same files, same
+    grader, nothing forced), else a :class:`Ticket`; from then on the student counts as not
+    graded (their status file is removed) until :func:`record_outcome` writes the new one.
+    """
     course = Path(course).resolve()
     submission = course / "submitted" / student / lab.name
     links = _remove_symlinks(submission)
@@ -600,18 +613,86 @@ def autograde_one(course: Path, lab: Lab, student: str, api=None, force: bool = 
     _status_path(course, lab, student).unlink(missing_ok=True)
     files_digest = fingerprint.split(":")[0]
     submission_changed = previous is None or previous.fingerprint.split(":")[0] != files_digest
+    return Ticket(student, fingerprint, previous, links, submission_changed, time.perf_counter())
 
-    started = time.perf_counter()
-    problems = _notebook_problems(course, submission, lab)
-    if links:
-        problems.append(("symlinks_removed", "symbolic links are not accepted and were removed: "
-                         + ", ".join(links)))
-    api = api or nbgrader_api(course, grading=True)
+
+def submission_files(course: Path, lab: Lab, student: str) -> dict[str, bytes]:
+    """Every file of a collected submission as ``{path relative to it: bytes}`` (no caches):
+    what is shipped to a grading worker, which never reads the course directory."""
+    folder = Path(course) / "submitted" / student / lab.name
+    return {str(path.relative_to(folder)): path.read_bytes()
+            for path in sorted(folder.rglob("*"))
+            if path.is_file() and not path.is_symlink() and "__pycache__" not in path.parts}
+
+
+def _unpack(files: dict, root: Path) -> None:
+    """Write ``files`` (see :func:`submission_files`) under ``root``, refusing any path that
+    would land outside it."""
+    for relative, data in files.items():
+        path = (root / relative).resolve()
+        if not path.is_relative_to(root.resolve()) or Path(relative).is_absolute():
+            raise ValueError(f"refusing a submission path outside the submission: {relative!r}")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+
+
+def grade_submission_files(lab, files: dict, execute: bool = False) -> dict:
+    """The compute step of grading one submission; pure, so it may run on any worker, twice.
+
+    ``files`` is the submission (``{relative path: bytes}``), unpacked into a private temporary
+    folder; the trusted grader (:func:`autograder.grade.grade_submission`, which runs the
+    student's package in its jailed worker) scores it. No course directory, no gradebook.
+
+    Returns plain data: ``{"report": GradeReport.to_dict() plus "grader_errors", "notebook":
+    None, "problems": [[status, detail], ...], "grader": grader_fingerprint()}``.
+
+    ``execute``: running the notebook needs nbgrader's course directory, so it stays on the
+    coordinator (:func:`record_outcome`); a worker is never asked to.
+    """
+    import tempfile
+    from .grade import grade_submission
+
+    if execute:
+        raise ValueError("the notebook is executed by the coordinator (record_outcome), "
+                         "not by a grading worker")
+    lab = get_lab(lab) if isinstance(lab, str) else lab
+    with tempfile.TemporaryDirectory(prefix="nnlab-grade-") as scratch:
+        root = Path(scratch) / lab.name
+        root.mkdir()
+        _unpack(files, root)
+        report = grade_submission(root, lab)
+    problems = []
+    if report.status != "ok":
+        problems.append([report.status, " ".join(report.messages)[:500]])
+    errors = list(getattr(report, "grader_errors", None) or [])
+    if errors:   # the cause, for the staff (status + CLI)
+        from .errors import summarize_grader_errors
+        problems.append(["grader_error", "; ".join(summarize_grader_errors(errors))[:1500]])
+    return {"report": {**report.to_dict(), "grader_errors": errors}, "notebook": None,
+            "problems": problems, "grader": grader_fingerprint()}
+
+
+def report_from_results(results: dict):
+    """The :class:`autograder.grade.GradeReport` a compute step returned as plain data."""
+    from .grade import FunctionResult, GradeReport
+    data = results["report"]
+    report = GradeReport(data["lab"], data["submission"], data["status"],
+                         [FunctionResult(**f) for f in data["functions"]], data["total"],
+                         data["max_total"], data["elapsed"], list(data["messages"]),
+                         environment=dict(data["environment"]))
+    report.grader_errors = list(data.get("grader_errors") or [])
+    return report
+
+
+def _run_nbgrader(course: Path, lab: Lab, student: str, api, problems: list) -> None:
+    """nbgrader autograde of one submission, its kernel jailed; appends what went wrong to
+    ``problems``. It runs even for a broken notebook: it creates the submission in the
+    gradebook. The kernel runs jailed (autograder.sandbox.isolation): its own uid, the course,
+    the repository and the gradebook out of sight, no network, limits, every process reaped."""
+    from .sandbox.isolation import kernel_sandbox
+
     log = course / STATUS_DIR / lab.name / f"{student}.nbgrader.log"
     log.unlink(missing_ok=True)
-    # nbgrader runs even for a broken notebook: it creates the submission in the gradebook.
-    # Its kernel runs jailed (autograder.sandbox.isolation): its own uid, the course, the
-    # repository and the gradebook out of sight, no network, limits, every process reaped.
     with kernel_sandbox(course, student, lab.name) as jail, \
             _in_directory(course), _grading_environment(), _stderr_to(log):
         jail.configure(api)
@@ -625,19 +706,32 @@ def autograde_one(course: Path, lab: Lab, student: str, api=None, force: bool = 
         last_line = ((result.get("error") or "").strip().splitlines() or [""])[-1]
         problems.append((_classify_nbgrader_failure(result), last_line[:300]))
 
-    report = grade_submission(submission, lab)
+
+def record_outcome(course: Path, lab: Lab, student: str, results: dict, ticket: Ticket,
+                   api=None) -> SubmissionOutcome:
+    """The record step, on the coordinator only: nbgrader runs the notebook and imports it into
+    the gradebook, the trusted scores (``results`` of :func:`grade_submission_files`) overwrite
+    its check cells, nbgrader's late policy is applied, a TA's overrides stand, the autograded
+    notebook shows the trusted verdicts, and the status file is written, atomically, last."""
+    course = Path(course).resolve()
+    submission = course / "submitted" / student / lab.name
+    problems = _notebook_problems(course, submission, lab)
+    if ticket.links:
+        problems.append(("symlinks_removed", "symbolic links are not accepted and were removed: "
+                         + ", ".join(ticket.links)))
+    api = api or nbgrader_api(course, grading=True)
+    _run_nbgrader(course, lab, student, api, problems)
+
+    report = report_from_results(results)
     stop_if_interrupted()      # so does pytest, which runs the hidden checks
-    if report.status != "ok":
-        problems.append((report.status, " ".join(report.messages)[:500]))
-    if getattr(report, "grader_errors", None):   # the cause, for the staff (status + CLI)
-        from .errors import summarize_grader_errors
-        problems.append(("grader_error", "; ".join(summarize_grader_errors(report.grader_errors))[:1500]))
+    problems += [tuple(p) for p in results["problems"]]
     problems.sort(key=lambda p: STATUS_PRIORITY.index(p[0]) if p[0] in STATUS_PRIORITY else 99)
     answers = _answer_hashes(submission, lab)
+    log = course / STATUS_DIR / lab.name / f"{student}.nbgrader.log"
     with _stderr_to(log):
         overrides = _record_scores(course, lab, student, report, coursedir=api.coursedir,
-                                   previous=previous, answers=answers,
-                                   submission_changed=submission_changed)
+                                   previous=ticket.previous, answers=answers,
+                                   submission_changed=ticket.submission_changed)
         # nbgrader's late policy, now that every score it applies to is written
         penalty = apply_late_penalty(api.config, api.coursedir.db_url, lab.name, student)
         with gradebook(course) as gb:
@@ -650,13 +744,37 @@ def autograde_one(course: Path, lab: Lab, student: str, api=None, force: bool = 
         score=round(report.total, 4), max_score=report.max_total,
         functions={r.name: [r.score, r.max_score] for r in report.functions},
         detail=" | ".join(f"{status}: {text}" for status, text in problems),
-        fingerprint=fingerprint, elapsed=round(time.perf_counter() - started, 2),
+        fingerprint=ticket.fingerprint, elapsed=round(time.perf_counter() - ticket.started, 2),
         overrides=overrides, answers=answers, seconds_late=round(seconds_late, 1),
         late_penalty=round(penalty, 4),
     )
     stop_if_interrupted()
     # Written last and atomically: a run killed before this line regrades this student.
     _write_atomically(_status_path(course, lab, student), outcome.to_json())
+    return outcome
+
+
+def autograde_one(course: Path, lab: Lab, student: str, api=None, force: bool = False) -> SubmissionOutcome:
+    """Grade one student's submission; resumable and idempotent (see module docstring):
+    :func:`open_submission`, :func:`grade_submission_files` here, :func:`record_outcome`."""
+    course = Path(course).resolve()
+    ticket = open_submission(course, lab, student, force)
+    if isinstance(ticket, SubmissionOutcome):
+        return ticket
+    results = grade_submission_files(lab, submission_files(course, lab, student))
+    stop_if_interrupted()
+    return record_outcome(course, lab, student, results, ticket, api=api)
+
+
+def grader_error_outcome(course: Path, lab: Lab, student: str, exc: BaseException) -> SubmissionOutcome:
+    """The outcome of a submission the grader itself failed on, recorded with no fingerprint (a
+    re-run grades it again): the gradebook table and the CSV then say "grader_error" and why,
+    not "not graded"."""
+    from .errors import describe_exception
+    outcome = SubmissionOutcome(student=student, status="grader_error", score=0.0,
+                                max_score=lab.max_points, detail=describe_exception(exc)[:1500])
+    with contextlib.suppress(OSError):
+        _write_atomically(_status_path(Path(course), lab, student), outcome.to_json())
     return outcome
 
 
@@ -696,14 +814,7 @@ def _grade_in_worker(course: str, lab_name: str, student: str, force: bool,
                              force=force or student in also_force)
     except Exception as exc:  # keep the pool alive; the student is reported, not lost
         stop_if_interrupted()  # an error caused by Ctrl-C is not the submission's
-        from .errors import describe_exception
-        outcome = SubmissionOutcome(student=student, status="grader_error", score=0.0,
-                                    max_score=lab.max_points, detail=describe_exception(exc)[:1500])
-        # recorded (with no fingerprint, so a re-run grades it again): the gradebook table and
-        # the CSV then say "grader_error" and why, not "not graded"
-        with contextlib.suppress(OSError):
-            _write_atomically(_status_path(Path(course), lab, student), outcome.to_json())
-        return outcome
+        return grader_error_outcome(Path(course), lab, student, exc)
 
 
 def _check_grader_importable() -> None:
@@ -744,7 +855,7 @@ def _warn_if_formgrader_unguarded(course: Path) -> None:
 
 
 def autograde(course: Path, lab: Lab, students=None, force: bool = False, progress: bool = True,
-              workers: int = 1, wait: float = 0.0):
+              workers: int = 1, wait: float = 0.0, scheduler: str | None = None):
     """Grade every submission (or ``students``), ``workers`` at a time, with a progress bar.
 
     Each submission is graded in one pool process from start to finish; the gradebook (sqlite,
@@ -753,6 +864,9 @@ def autograde(course: Path, lab: Lab, students=None, force: bool = False, progre
     One run per course at a time (:func:`autograder.course_lock.course_lock`; ``wait``: seconds
     to wait for another). Ctrl-C stops the run promptly and records nothing for the submissions
     in flight.
+
+    ``scheduler``: grade on a Dask cluster instead (``"tcp://host:8786"``, or ``"local"`` for a
+    cluster of ``workers`` processes on this machine): see :mod:`autograder.distributed`.
     """
     from tqdm import tqdm
 
@@ -773,7 +887,11 @@ def autograde(course: Path, lab: Lab, students=None, force: bool = False, progre
                    disable=not progress)
         outcomes = {}
         try:
-            if workers <= 1:
+            if scheduler:
+                from .distributed import grade_on_cluster
+                grade_on_cluster(course, lab, students, force, also_force, scheduler, workers,
+                                 outcomes, bar)
+            elif workers <= 1:
                 for student in students:
                     bar.set_postfix_str(student)
                     outcomes[student] = _grade_in_worker(str(course), lab.name, student, force,
@@ -889,7 +1007,8 @@ def cli_release(args) -> int:
 def cli_autograde(args) -> int:
     lab = get_lab(args.lab)
     outcomes = autograde(Path(args.course), lab, students=args.student, force=args.force,
-                         workers=args.workers, wait=getattr(args, "wait", 0.0))
+                         workers=args.workers, wait=getattr(args, "wait", 0.0),
+                         scheduler=getattr(args, "scheduler", None))
     for o in outcomes:
         notes = [f"override {name}: {v['override']:g} (grader {v['grader']:g})"
                  for name, v in sorted(o.overrides.items())]
