@@ -85,6 +85,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scheduler", default=None, metavar="ADDRESS",
                    help="grade on a Dask cluster: its scheduler's address (tcp://host:8786), or "
                         "'local' for a local cluster of --workers processes")
+    run = p.add_mutually_exclusive_group()
+    run.add_argument("--execute", dest="execute", action="store_true", default=None,
+                     help="re-run each notebook in a jailed kernel (overrides the course's choice)")
+    run.add_argument("--no-execute", dest="execute", action="store_false",
+                     help="the fast path: import each notebook without running it; the scores "
+                          "are the same (overrides the course's choice)")
+    p.add_argument("--watch", action="store_true",
+                   help="keep running: grade each submission as it arrives (exchange inbound or "
+                        "submitted/) and write its feedback; Ctrl-C stops")
+    p.add_argument("--poll", type=float, default=2.0, metavar="SECONDS",
+                   help="with --watch: seconds between looks for new submissions (default 2)")
+    p.add_argument("--max-per-day", type=int, default=None, metavar="N",
+                   help="with --watch: grade at most N submissions per student per day (UTC); "
+                        "later ones wait for the next day")
     p.set_defaults(handler="autograder.course:cli_autograde")
 
     p = sub.add_parser("feedback", help="generate feedback for students")

@@ -127,10 +127,12 @@ def _ensure_venv_on_path() -> None:
 GRADING_CELL_TIMEOUT = 15
 
 
-def nbgrader_api(course: Path, grading: bool = False):
+def nbgrader_api(course: Path, grading: bool = False, execute: bool = True):
     """An ``NbGraderAPI`` configured from the course's nbgrader_config.py.
 
-    ``NbGraderAPI`` does not read nbgrader_config.py by itself; we load it explicitly.
+    ``NbGraderAPI`` does not read nbgrader_config.py by itself; we load it explicitly. With
+    ``grading`` and not ``execute``, its autograde imports a notebook without running it
+    (:func:`autograder.execute_choice.fast_path_config`).
     """
     from nbgrader.apps import NbGraderAPI
     from nbgrader.coursedir import CourseDirectory
@@ -148,6 +150,9 @@ def nbgrader_api(course: Path, grading: bool = False):
         for section, values in TRUSTED_RUN_CONFIG.items():   # this run is the trusted one
             for key, value in values.items():
                 config[section][key] = value
+        if not execute:
+            from .execute_choice import fast_path_config
+            fast_path_config(config)
     coursedir = CourseDirectory(config=config)
     return NbGraderAPI(coursedir=coursedir, config=config)
 
@@ -547,9 +552,36 @@ def _record_scores(course: Path, lab: Lab, student: str, report, coursedir=None,
     return read_overrides(course, lab, student)
 
 
-def _patch_autograded_notebook(course: Path, lab: Lab, student: str, report) -> None:
+#: Where the grader did not re-run the notebook, the outputs a student handed in are shown as theirs.
+NOT_RERUN_NOTE = ("**This notebook was not re-run by the grader.** Your scores come from the "
+                  "trusted grader, shown in each `check_` cell. Every other output below is the "
+                  "one you submitted, marked *your output, as submitted*.")
+STUDENT_OUTPUT_MARK = "your output, as submitted (not re-run by the grader):"
+
+
+def _mark_student_outputs(nb, checks: set) -> None:
+    """Fast path: a note on top, and a mark above every output the grader did not produce."""
+    import nbformat
+    for cell in nb.cells:
+        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        if cell.cell_type != "code" or grade_id in checks or not cell.get("outputs"):
+            continue
+        mark = nbformat.v4.new_output(
+            "display_data",
+            data={"text/plain": f"[{STUDENT_OUTPUT_MARK}]",
+                  "text/html": f'<p class="nnlab-student-output"><em>&#9656; {STUDENT_OUTPUT_MARK}'
+                               f'</em></p>'})
+        cell.outputs = [mark, *cell.outputs]
+        cell.metadata["nnlab_outputs"] = "student"
+    note = nbformat.v4.new_markdown_cell(NOT_RERUN_NOTE, metadata={"nnlab_note": "not_rerun"})
+    nb.cells.insert(0, note)
+
+
+def _patch_autograded_notebook(course: Path, lab: Lab, student: str, report,
+                               executed: bool = True) -> None:
     """Replace what the student's kernel printed in each check_<function> cell by the trusted
-    grader's verdict, so the feedback shows the score that counts and why."""
+    grader's verdict, so the feedback shows the score that counts and why. When the notebook
+    was not re-run (``executed`` False), mark the student's own outputs as theirs."""
     import nbformat
     path = Path(course) / "autograded" / student / lab.name / f"{lab.name}.ipynb"
     if not path.exists():
@@ -564,6 +596,8 @@ def _patch_autograded_notebook(course: Path, lab: Lab, student: str, report) -> 
             text = (f"Trusted grader: {r.name} {verdict} — {r.score:g} / {r.max_score:g} points\n"
                     + "".join(f"  • {m}\n" for m in r.messages))
             cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=text)]
+    if not executed:
+        _mark_student_outputs(nb, set(by_cell))
     mode = path.stat().st_mode
     path.chmod(mode | 0o200)   # nbgrader leaves autograded files read-only
     nbformat.write(nb, path)
@@ -588,9 +622,11 @@ class Ticket:
     links: list               # symbolic links removed from the submission
     submission_changed: bool  # its files differ from the ones graded last time
     started: float
+    execute: bool = True      # nbgrader re-runs the notebook (False: the fast path)
 
 
-def open_submission(course: Path, lab: Lab, student: str, force: bool = False):
+def open_submission(course: Path, lab: Lab, student: str, force: bool = False,
+                    execute: bool = True):
     """Coordinator, before grading a submission: remove its symbolic links and fingerprint it.
 
     Returns the recorded :class:`SubmissionOutcome` when it can be reused (same files, same
@@ -600,7 +636,8 @@ def open_submission(course: Path, lab: Lab, student: str, force: bool = False):
     course = Path(course).resolve()
     submission = course / "submitted" / student / lab.name
     links = _remove_symlinks(submission)
-    fingerprint = f"{_fingerprint(submission)}:{grader_fingerprint()}"
+    # a grade from the other path is not reused: whoever asks for a run wants its statuses
+    fingerprint = f"{_fingerprint(submission)}:{grader_fingerprint()}" + ("" if execute else ":fast")
     previous = read_outcome(course, lab, student)
     if previous and previous.fingerprint == fingerprint and not force and is_final(previous):
         overrides = read_overrides(course, lab, student)   # a TA may have set one since
@@ -613,7 +650,8 @@ def open_submission(course: Path, lab: Lab, student: str, force: bool = False):
     _status_path(course, lab, student).unlink(missing_ok=True)
     files_digest = fingerprint.split(":")[0]
     submission_changed = previous is None or previous.fingerprint.split(":")[0] != files_digest
-    return Ticket(student, fingerprint, previous, links, submission_changed, time.perf_counter())
+    return Ticket(student, fingerprint, previous, links, submission_changed, time.perf_counter(),
+                  execute)
 
 
 def submission_files(course: Path, lab: Lab, student: str) -> dict[str, bytes]:
@@ -684,7 +722,8 @@ def report_from_results(results: dict):
     return report
 
 
-def _run_nbgrader(course: Path, lab: Lab, student: str, api, problems: list) -> None:
+def _run_nbgrader(course: Path, lab: Lab, student: str, api, problems: list,
+                  execute: bool = True) -> None:
     """nbgrader autograde of one submission, its kernel jailed; appends what went wrong to
     ``problems``. It runs even for a broken notebook: it creates the submission in the
     gradebook. The kernel runs jailed (autograder.sandbox.isolation): its own uid, the course,
@@ -693,10 +732,18 @@ def _run_nbgrader(course: Path, lab: Lab, student: str, api, problems: list) -> 
 
     log = course / STATUS_DIR / lab.name / f"{student}.nbgrader.log"
     log.unlink(missing_ok=True)
-    with kernel_sandbox(course, student, lab.name) as jail, \
-            _in_directory(course), _grading_environment(), _stderr_to(log):
-        jail.configure(api)
-        result = api.autograde(lab.name, student, force=True, create=True)
+    # nbgrader runs even for a broken notebook: it creates the submission in the gradebook.
+    if execute:
+        # Its kernel runs jailed (autograder.sandbox.isolation): its own uid, the course, the
+        # repository and the gradebook out of sight, no network, limits, every process reaped.
+        with kernel_sandbox(course, student, lab.name) as jail, \
+                _in_directory(course), _grading_environment(), _stderr_to(log):
+            jail.configure(api)
+            result = api.autograde(lab.name, student, force=True, create=True)
+    else:
+        # no kernel: nbgrader only reads the notebook, as it does on every path
+        with _in_directory(course), _stderr_to(log):
+            result = api.autograde(lab.name, student, force=True, create=True)
     stop_if_interrupted()      # nbgrader catches KeyboardInterrupt: it is not the student's fault
     with open(log, "a") as fh:
         fh.write(result.get("log") or "")
@@ -719,8 +766,8 @@ def record_outcome(course: Path, lab: Lab, student: str, results: dict, ticket: 
     if ticket.links:
         problems.append(("symlinks_removed", "symbolic links are not accepted and were removed: "
                          + ", ".join(ticket.links)))
-    api = api or nbgrader_api(course, grading=True)
-    _run_nbgrader(course, lab, student, api, problems)
+    api = api or nbgrader_api(course, grading=True, execute=ticket.execute)
+    _run_nbgrader(course, lab, student, api, problems, execute=ticket.execute)
 
     report = report_from_results(results)
     stop_if_interrupted()      # so does pytest, which runs the hidden checks
@@ -736,7 +783,7 @@ def record_outcome(course: Path, lab: Lab, student: str, results: dict, ticket: 
         penalty = apply_late_penalty(api.config, api.coursedir.db_url, lab.name, student)
         with gradebook(course) as gb:
             seconds_late = float(gb.find_submission(lab.name, student).total_seconds_late or 0.0)
-    _patch_autograded_notebook(course, lab, student, report)
+    _patch_autograded_notebook(course, lab, student, report, executed=ticket.execute)
     _write_atomically(course / STATUS_DIR / lab.name / f"{student}.report.txt", report.to_text())
 
     outcome = SubmissionOutcome(
@@ -754,11 +801,17 @@ def record_outcome(course: Path, lab: Lab, student: str, results: dict, ticket: 
     return outcome
 
 
-def autograde_one(course: Path, lab: Lab, student: str, api=None, force: bool = False) -> SubmissionOutcome:
+def autograde_one(course: Path, lab: Lab, student: str, api=None, force: bool = False,
+                  execute: bool = True) -> SubmissionOutcome:
     """Grade one student's submission; resumable and idempotent (see module docstring):
-    :func:`open_submission`, :func:`grade_submission_files` here, :func:`record_outcome`."""
+    :func:`open_submission`, :func:`grade_submission_files` here, :func:`record_outcome`.
+
+    With ``execute`` False (the fast path, :mod:`autograder.execute_choice`) nbgrader imports
+    the notebook without running it: no kernel, so no jail is needed; the scores are the same.
+    ``api`` must then be one made with ``nbgrader_api(course, grading=True, execute=False)``.
+    """
     course = Path(course).resolve()
-    ticket = open_submission(course, lab, student, force)
+    ticket = open_submission(course, lab, student, force, execute)
     if isinstance(ticket, SubmissionOutcome):
         return ticket
     results = grade_submission_files(lab, submission_files(course, lab, student))
@@ -803,15 +856,15 @@ def _start_pool_worker() -> None:
 
 
 def _grade_in_worker(course: str, lab_name: str, student: str, force: bool,
-                     also_force: frozenset = frozenset()) -> SubmissionOutcome:
+                     also_force: frozenset = frozenset(), execute: bool = True) -> SubmissionOutcome:
     """Entry point of a pool process: one NbGraderAPI per process, reused across submissions."""
     stop_if_interrupted()      # a submission queued before Ctrl-C is not started after it
     lab = get_lab(lab_name)
-    if course not in _WORKER_API:
-        _WORKER_API[course] = nbgrader_api(Path(course), grading=True)
+    if (course, execute) not in _WORKER_API:
+        _WORKER_API[course, execute] = nbgrader_api(Path(course), grading=True, execute=execute)
     try:
-        return autograde_one(Path(course), lab, student, api=_WORKER_API[course],
-                             force=force or student in also_force)
+        return autograde_one(Path(course), lab, student, api=_WORKER_API[course, execute],
+                             force=force or student in also_force, execute=execute)
     except Exception as exc:  # keep the pool alive; the student is reported, not lost
         stop_if_interrupted()  # an error caused by Ctrl-C is not the submission's
         return grader_error_outcome(Path(course), lab, student, exc)
@@ -855,8 +908,13 @@ def _warn_if_formgrader_unguarded(course: Path) -> None:
 
 
 def autograde(course: Path, lab: Lab, students=None, force: bool = False, progress: bool = True,
-              workers: int = 1, wait: float = 0.0, scheduler: str | None = None):
+              workers: int = 1, wait: float = 0.0, execute: bool | None = None,
+              scheduler: str | None = None):
     """Grade every submission (or ``students``), ``workers`` at a time, with a progress bar.
+
+    ``execute``: re-run each notebook (True), import it without running it (False, the fast
+    path), or the course's choice for the lab (None; :mod:`autograder.execute_choice`).
+    ``scheduler``: the address of a Dask scheduler to send the work to (the distributed engine).
 
     Each submission is graded in one pool process from start to finish; the gradebook (sqlite,
     with a lock timeout) serialises the short writes. Finished submissions are skipped on a
@@ -872,6 +930,8 @@ def autograde(course: Path, lab: Lab, students=None, force: bool = False, progre
 
     course = Path(course).resolve()
     ready_to_grade(course, lab)     # a released lab in a real course, or a clear error
+    from .execute_choice import resolve_execute
+    execute = resolve_execute(course, lab.name, execute)
     students = students or submitted_students(course, lab)
     if not students:
         print(f"No submissions of {lab.name} in {course / 'submitted'}.")
@@ -883,22 +943,24 @@ def autograde(course: Path, lab: Lab, students=None, force: bool = False, progre
         with gradebook(course):
             pass
         also_force = frozenset(_check_gradebook(course, lab))
-        bar = tqdm(total=len(students), desc=f"Grading {lab.name}", unit="submission",
+        bar = tqdm(total=len(students), unit="submission",
+                   desc=f"Grading {lab.name}" + ("" if execute else " (fast path)"),
                    disable=not progress)
         outcomes = {}
         try:
             if scheduler:
                 from .distributed import grade_on_cluster
                 grade_on_cluster(course, lab, students, force, also_force, scheduler, workers,
-                                 outcomes, bar)
+                                 outcomes, bar, execute=execute)
             elif workers <= 1:
                 for student in students:
                     bar.set_postfix_str(student)
                     outcomes[student] = _grade_in_worker(str(course), lab.name, student, force,
-                                                         also_force)
+                                                         also_force, execute)
                     bar.update()
             else:
-                _grade_in_pool(course, lab, students, force, also_force, workers, outcomes, bar)
+                _grade_in_pool(course, lab, students, force, also_force, workers, outcomes, bar,
+                               execute)
         except KeyboardInterrupt:
             note_interrupt()
             bar.close()
@@ -910,7 +972,8 @@ def autograde(course: Path, lab: Lab, students=None, force: bool = False, progre
     return [outcomes[s] for s in students]
 
 
-def _grade_in_pool(course, lab, students, force, also_force, workers, outcomes, bar) -> None:
+def _grade_in_pool(course, lab, students, force, also_force, workers, outcomes, bar,
+                   execute: bool = True) -> None:
     from concurrent.futures import ProcessPoolExecutor, as_completed
     import multiprocessing
     import signal
@@ -920,7 +983,8 @@ def _grade_in_pool(course, lab, students, force, also_force, workers, outcomes, 
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=context,
                                initializer=_start_pool_worker)
     try:
-        futures = {pool.submit(_grade_in_worker, str(course), lab.name, s, force, also_force): s
+        futures = {pool.submit(_grade_in_worker, str(course), lab.name, s, force, also_force,
+                               execute): s
                    for s in students}
         for future in as_completed(futures):
             outcome = future.result()
@@ -955,36 +1019,54 @@ def feedback(course: Path, lab: Lab) -> list[Path]:
     trusted grader's full report beside it. Every feedback folder gets the submission's
     ``timestamp.txt`` and ``submission_secret.txt``, which ``nbgrader release_feedback`` needs
     (LMS-collected courses of older nnlab versions lacked them: repaired here)."""
-    from traitlets.config import Config
-    from .course_checks import repair_feedback_files, require_course
-    from .feedback_html import configure as use_nnlab_template
+    from .course_checks import require_course
 
     course = require_course(course)
+    api = feedback_api(course)
+    written = []
+    for student in submitted_students(course, lab):
+        target = feedback_one(course, lab, student, api)
+        if target is not None:
+            written.append(target)
+    return written
+
+
+def feedback_api(course: Path):
+    """An ``NbGraderAPI`` that writes feedback with nnlab's template."""
+    from traitlets.config import Config
+    from .feedback_html import configure as use_nnlab_template
+
     api = nbgrader_api(course)
     template = Config()
     use_nnlab_template(template)
     api.update_config(template)
-    written = []
-    for student in submitted_students(course, lab):
-        target = course / "feedback" / student / lab.name
-        if (course / "autograded" / student / lab.name).exists():
-            with _in_directory(course):
-                result = api.generate_feedback(lab.name, student, force=True)
-            if not result["success"]:
-                print(f"nbgrader could not write feedback for {student}: "
-                      f"{(result.get('error') or '').strip().splitlines()[-1:]}", file=sys.stderr)
-            repair_feedback_files(course, lab, student)
-        report = course / STATUS_DIR / lab.name / f"{student}.report.txt"
-        if report.exists():
-            target.mkdir(parents=True, exist_ok=True)
-            outcome = read_outcome(course, lab, student)
-            note = ""
-            if outcome and outcome.status != "graded":
-                note = (f"Note from the grader: {STATUS_TEXT.get(outcome.status, outcome.status)}.\n"
-                        f"Details: {outcome.detail}\n\n")
-            (target / "nnlab_report.txt").write_text(note + report.read_text())
-            written.append(target)
-    return written
+    return api
+
+
+def feedback_one(course: Path, lab: Lab, student: str, api) -> Path | None:
+    """One student's feedback (see :func:`feedback`); returns its folder, None if not graded."""
+    from .course_checks import repair_feedback_files
+
+    course = Path(course).resolve()
+    target = course / "feedback" / student / lab.name
+    if (course / "autograded" / student / lab.name).exists():
+        with _in_directory(course):
+            result = api.generate_feedback(lab.name, student, force=True)
+        if not result["success"]:
+            print(f"nbgrader could not write feedback for {student}: "
+                  f"{(result.get('error') or '').strip().splitlines()[-1:]}", file=sys.stderr)
+        repair_feedback_files(course, lab, student)
+    report = course / STATUS_DIR / lab.name / f"{student}.report.txt"
+    if not report.exists():
+        return None
+    target.mkdir(parents=True, exist_ok=True)
+    outcome = read_outcome(course, lab, student)
+    note = ""
+    if outcome and outcome.status != "graded":
+        note = (f"Note from the grader: {STATUS_TEXT.get(outcome.status, outcome.status)}.\n"
+                f"Details: {outcome.detail}\n\n")
+    (target / "nnlab_report.txt").write_text(note + report.read_text())
+    return target
 
 
 # --------------------------------------------------------------------------------------------
@@ -1006,9 +1088,14 @@ def cli_release(args) -> int:
 
 def cli_autograde(args) -> int:
     lab = get_lab(args.lab)
+    execute = getattr(args, "execute", None)
+    if getattr(args, "watch", False):
+        from .watch import watch
+        return watch(Path(args.course), lab, poll=args.poll, max_per_day=args.max_per_day,
+                     execute=execute, wait=getattr(args, "wait", 0.0))
     outcomes = autograde(Path(args.course), lab, students=args.student, force=args.force,
                          workers=args.workers, wait=getattr(args, "wait", 0.0),
-                         scheduler=getattr(args, "scheduler", None))
+                         execute=execute, scheduler=getattr(args, "scheduler", None))
     for o in outcomes:
         notes = [f"override {name}: {v['override']:g} (grader {v['grader']:g})"
                  for name, v in sorted(o.overrides.items())]

@@ -111,7 +111,8 @@ def _close(client) -> None:
 
 
 def grade_on_cluster(course: Path, lab, students, force: bool, also_force: frozenset,
-                     scheduler: str, workers: int, outcomes: dict, bar) -> None:
+                     scheduler: str, workers: int, outcomes: dict, bar,
+                     execute: bool = True) -> None:
     """Grade ``students`` on the Dask cluster at ``scheduler``; fills ``outcomes`` as each is
     recorded. Called by :func:`autograder.course.autograde`, which holds the course lock."""
     from distributed import as_completed
@@ -126,7 +127,8 @@ def grade_on_cluster(course: Path, lab, students, force: bool, also_force: froze
         expected = grader_fingerprint()
         tickets = {}
         for student in students:
-            ticket = open_submission(course, lab, student, force or student in also_force)
+            ticket = open_submission(course, lab, student, force or student in also_force,
+                                     execute)
             if isinstance(ticket, SubmissionOutcome):      # graded before, nothing changed
                 outcomes[student] = ticket
                 bar.update()
@@ -136,7 +138,7 @@ def grade_on_cluster(course: Path, lab, students, force: bool, also_force: froze
             future = client.submit(grade_task, lab.name, submission_files(course, lab, student),
                                    expected, key=key, pure=False, retries=RETRIES)
             futures[future] = student
-        api = nbgrader_api(course, grading=True) if futures else None
+        api = nbgrader_api(course, grading=True, execute=execute) if futures else None
         recorded = set()
         for future in as_completed(futures):
             student = futures[future]
