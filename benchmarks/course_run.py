@@ -21,6 +21,7 @@ and the exit status is non-zero on any failed expectation.
 
     python benchmarks/course_run.py                  # the 31-student run (minutes on 2 cores)
     python benchmarks/course_run.py --students 8     # a quick run
+    python benchmarks/course_run.py --students 8 --passes canvas     # one pass only
 """
 from __future__ import annotations
 
@@ -183,6 +184,7 @@ class Report:
         print(f"... {name}", flush=True)
         yield note
         self.steps.append((name, time.perf_counter() - started, "; ".join(note)))
+        print(f"    {self.steps[-1][1]:.1f} s  {self.steps[-1][2]}", flush=True)
 
     def text(self) -> str:
         width = max(len(n) for n, _, _ in self.steps)
@@ -457,6 +459,8 @@ def main(argv=None) -> int:
     parser.add_argument("--students", type=int, default=31)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--keep", help="run in this folder and keep it (default: a temporary one)")
+    parser.add_argument("--passes", nargs="+", choices=("exchange", "canvas"),
+                        default=["exchange", "canvas"], help="which passes to run (default: both)")
     args = parser.parse_args(argv)
     # A TA's terminal delivers Ctrl-C. Started in the background (a CI job, `cmd &`) this process
     # may have inherited SIGINT *ignored*, which every child would inherit too; a handler of our
@@ -477,8 +481,10 @@ def main(argv=None) -> int:
                 for kind, _ in kinds.values():
                     counts[kind] = counts.get(kind, 0) + 1
                 note.append(", ".join(f"{n} {k}" for k, n in counts.items()))
-            exchange_pass(base, kinds, staging, report, args.workers)
-            canvas_pass(base, kinds, staging, report, args.workers)
+            if "exchange" in args.passes:
+                exchange_pass(base, kinds, staging, report, args.workers)
+            if "canvas" in args.passes:
+                canvas_pass(base, kinds, staging, report, args.workers)
         except Expectation as failed:
             print(report.text())
             print(f"\nFAILED: {failed}", file=sys.stderr)
