@@ -320,7 +320,8 @@ def exchange_pass(base: Path, kinds: dict, staging: Path, report: Report, worker
             for cell in answers:
                 g = gb.find_grade(cell, LAB.name, LAB.name, "ada_reference")
                 expect(g.score == maxima[cell] and not g.needs_manual_grade,
-                       f"ada's marked answer {cell}: {g.score}, needs grading {g.needs_manual_grade}")
+                       f"ada's marked answer {cell}: {g.score}, "
+                       f"needs grading {g.needs_manual_grade}")
         total = LAB.max_points + sum(maxima.values())
         ada = rows["ada_reference"]
         expect(abs(ada["final"] - total) < EPS, f"ada_reference final {ada['final']} / {total}")
