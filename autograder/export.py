@@ -263,9 +263,15 @@ def gradebook_rows(course: Path, lab: Lab) -> list[dict]:
     return rows
 
 
-def _late(seconds: float) -> str:
+def late_text(seconds: float) -> str:
+    """How late, in the unit a person reads best: "20 s late", "12 min late", "9.5 h late",
+    "3.0 d late" (a few seconds late is not "0.0 h late")."""
     if not seconds:
         return ""
+    if seconds < 60:
+        return f"{seconds:.0f} s late"
+    if seconds < 3600:
+        return f"{seconds / 60:.0f} min late"
     hours = seconds / 3600
     return f"{hours:.1f} h late" if hours < 48 else f"{hours / 24:.1f} d late"
 
@@ -286,7 +292,7 @@ def format_gradebook(rows: list[dict], lab: Lab) -> str:
         final = "—" if r["final"] is None else display(r["final"])
         status = status_text(r["status"])
         if r["seconds_late"]:
-            status += f"; {_late(r['seconds_late'])}"
+            status += f"; {late_text(r['seconds_late'])}"
         lines.append(f"{r['student']:<22}{fn:>16}{tot:>18}{late:>14}{final:>10}  {status}")
     overridden = [(r["student"], r["overrides"]) for r in rows if r["overrides"]]
     lines.append("(the notebook total also holds manually graded answers; final = notebook "

@@ -21,7 +21,7 @@ import pytest
 
 from autograder import course as courselib
 from autograder.demo import make_submissions
-from autograder.export import display
+from autograder.export import display, late_text
 from autograder.labs import LAB01
 
 BIN = Path(sys.executable).parent
@@ -165,6 +165,15 @@ def test_gradebook_command_prints_the_table_for_a_real_course(canvas_course):
     assert f"-{display(PENALTY)}" in line and "9.5 h late" in line and line.split()[1].startswith("*")
     assert f"a TA overrode the grader's score of: {CLEO} (affine_backward)" in out
     assert re.search(rf"^{ADA}\s+{display(LAB01.max_points)} / ", out, re.MULTILINE)
+
+
+def test_lateness_is_shown_in_a_unit_a_person_reads():
+    # found by the 31-student course run: a student 20 s late was shown "0.0 h late"
+    assert late_text(0) == ""
+    assert late_text(20.4) == "20 s late"
+    assert late_text(12 * 60 + 5) == "12 min late"
+    assert late_text(9.5 * 3600) == "9.5 h late"
+    assert late_text(3 * 86400) == "3.0 d late"
 
 
 def test_feedback_names_functions_wraps_lines_and_release_feedback_works(canvas_course):

@@ -457,7 +457,7 @@ def test_nbgrader_autograde_runs_in_the_jailed_kernel(tmp_path):
         "import os\nprint('UID', os.getuid(), sorted(os.listdir(%r)))" % str(course)))
     nb.metadata["kernelspec"] = {"name": "evil", "display_name": "x", "language": "python"}
     nbformat.write(nb, nb_path)
-    api = courselib.nbgrader_api(course)
+    api = courselib.nbgrader_api(course, grading=True)   # nnlab's own run: nbgrader's exporter
     with isolation.kernel_sandbox(course, "s1", LAB01.name) as ks:
         ks.configure(api)
         cwd = os.getcwd()
