@@ -286,7 +286,8 @@ def exchange_pass(base: Path, kinds: dict, staging: Path, report: Report, worker
         expect(all(outcomes[s].elapsed == e for s, e in first_done.items()),
                "the resume graded again a submission recorded before Ctrl-C")
         late = outcomes["lou_late"]
-        expect(abs(late.seconds_late - lou_late) < 0.01 and late.late_penalty > 0,
+        # the status file keeps seconds_late to 0.1 s
+        expect(abs(late.seconds_late - lou_late) <= 0.06 and late.late_penalty > 0,
                f"lou_late: {late.seconds_late} s late, penalty {late.late_penalty}")
         expect(outcomes["ezra_extension"].late_penalty == 0, "the extension was not applied")
         note.append(f"{len(kinds) - len(done)} graded on resume; second run: "
