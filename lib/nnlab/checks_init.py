@@ -16,14 +16,10 @@ import math
 import numpy as np
 
 from . import init_diagnosis as diag
-from .checks import _as_array, _call, _compare, _expected, _Problem, _rng, _round, _row, FORWARD_TOL
+from .checks import LAB_FUNCTIONS, _as_array, _call, _Problem, _rng, _row, _value_row
 
 #: The functions lab 05 checks, and the module of the package that holds each.
-FUNCTIONS = {
-    "constant": "initializers", "gaussian": "initializers", "xavier_normal": "initializers",
-    "xavier_uniform": "initializers", "he_normal": "initializers", "he_uniform": "initializers",
-    "activation_statistics": "init_stats", "gradient_statistics": "init_stats",
-}
+FUNCTIONS = LAB_FUNCTIONS["05_initialization"]
 
 FAN_IN, FAN_OUT = 600, 400          # fan_in != fan_out: swapped fans change the scale
 SMALL = (30, 20)
@@ -152,17 +148,6 @@ def stack(activation):
     return x, weights, dout
 
 
-def _stored_row(env, function, label, compute, hint):
-    def run():
-        value = _as_array(compute(), label)
-        if env.record is not None:
-            env.record[f"{function}/{label}"] = {"shape": list(value.shape),
-                                                 "values": _round(value)}
-            return 0.0
-        return _compare(value, _expected(env, function, label), label, tol=FORWARD_TOL,
-                        formula_hint=hint)
-    return _row(function, label, run)
-
 
 def _activation_rows(env):
     rows = []
@@ -175,13 +160,13 @@ def _activation_rows(env):
             if not isinstance(res, tuple) or len(res) != 3:
                 raise _Problem("activation_statistics should return (means, stds, activations)")
             return res
-        rows.append(_stored_row(env, "activation_statistics", f"means, {activation}",
+        rows.append(_value_row(env, "activation_statistics", f"means, {activation}",
                                 lambda r=result: r()[0], "the mean of every entry of each layer's "
                                 "activations, after the nonlinearity"))
-        rows.append(_stored_row(env, "activation_statistics", f"stds, {activation}",
+        rows.append(_value_row(env, "activation_statistics", f"stds, {activation}",
                                 lambda r=result: r()[1], "np.std over every entry of the layer "
                                 "(not per unit), after the nonlinearity"))
-        rows.append(_stored_row(env, "activation_statistics", f"last layer's activations, "
+        rows.append(_value_row(env, "activation_statistics", f"last layer's activations, "
                                 f"{activation}", lambda r=result: r()[2][-1],
                                 "each layer's input is the previous layer's f(z)"))
     return rows
@@ -191,7 +176,7 @@ def _gradient_rows(env):
     rows = []
     for activation in ("tanh", "relu"):
         x, weights, dout = stack(activation)
-        rows.append(_stored_row(
+        rows.append(_value_row(
             env, "gradient_statistics", f"grad_stds, {activation}",
             lambda x=x, w=weights, d=dout, a=activation: _call(
                 env, "init_stats", "gradient_statistics", x, [v.copy() for v in w], d,

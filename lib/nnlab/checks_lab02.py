@@ -12,8 +12,7 @@ after a warm-up, a constant feature (eps), the exact shapes of the results.
 """
 import numpy as np
 
-from .checks import (_Problem, _as_array, _call, _compare, _expected, _gradient_rows, _rng,
-                     _round, _row, _unpack, FORWARD_TOL)
+from .checks import _as_array, _call, _gradient_rows, _Problem, _rng, _row, _unpack, _value_row
 
 MODULE = "normalization"
 FUNCTIONS = ("batchnorm_forward", "batchnorm_backward", "batchnorm_backward_alt",
@@ -27,18 +26,6 @@ def _inputs(name, N=6, D=4):
     beta = rng.uniform(-0.5, 0.5, size=D)
     return x, gamma, beta
 
-
-def _value_row(env, function, label, compute, what, hint=""):
-    """A row comparing ``compute()`` (an array) with the stored reference value."""
-    def run():
-        value = _as_array(compute(), what)
-        if env.record is not None:
-            env.record[f"{function}/{label}"] = {"shape": list(value.shape),
-                                                 "values": _round(value)}
-            return 0.0
-        return _compare(value, _expected(env, function, label), what, tol=FORWARD_TOL,
-                        formula_hint=hint or "compare with the formula in the notebook")
-    return _row(function, label, run)
 
 
 def _forward(env, function, *args):
@@ -62,8 +49,8 @@ def _check_batchnorm_forward(env):
     D = x.shape[1]
     rows = [_value_row(env, "batchnorm_forward", "out (train)",
                        lambda: _forward(env, "batchnorm_forward", x, gamma, beta,
-                                        {"mode": "train"}), "out",
-                       hint="batch statistics over axis 0, biased variance, eps inside the sqrt")]
+                                        {"mode": "train"}),
+                       what="out", hint="batch statistics over axis 0, biased variance, eps inside the sqrt")]
 
     def normalised():
         out = _forward(env, "batchnorm_forward", x, np.ones(D), np.zeros(D), {"mode": "train"})
@@ -92,7 +79,7 @@ def _check_batchnorm_forward(env):
         return run
     for key in ("running_mean", "running_var"):
         rows.append(_value_row(env, "batchnorm_forward", f"{key} after 3 train calls",
-                               warm_up(key), f"bn_param['{key}']",
+                               warm_up(key), what=f"bn_param['{key}']",
                                hint="running = momentum * running + (1 - momentum) * batch "
                                     "statistic (biased variance), written back into bn_param"))
 
@@ -103,14 +90,14 @@ def _check_batchnorm_forward(env):
         bn_param["mode"] = "test"
         return _forward(env, "batchnorm_forward", x[:2], gamma, beta, bn_param)
     rows.append(_value_row(env, "batchnorm_forward", "out (test mode after warm-up)", test_mode,
-                           "out", hint="test mode normalises with running_mean and running_var "
+                           what="out", hint="test mode normalises with running_mean and running_var "
                                        "(not the batch's statistics)"))
     xc = x.copy()
     xc[:, 1] = 0.7          # a constant feature: variance 0, only eps keeps it finite
     rows.append(_value_row(env, "batchnorm_forward", "out, a constant feature (eps)",
                            lambda: _forward(env, "batchnorm_forward", xc, gamma, beta,
-                                            {"mode": "train"}), "out",
-                           hint="eps goes inside the square root: sqrt(var + eps)"))
+                                            {"mode": "train"}),
+                           what="out", hint="eps goes inside the square root: sqrt(var + eps)"))
     return rows
 
 
@@ -126,12 +113,12 @@ def _check_layernorm_forward(env):
     x, gamma, beta = _inputs("ln", N=3, D=5)
     return [
         _value_row(env, "layernorm_forward", "out",
-                   lambda: _forward(env, "layernorm_forward", x, gamma, beta, {}), "out",
-                   hint="statistics of each example (row, axis 1), biased variance"),
+                   lambda: _forward(env, "layernorm_forward", x, gamma, beta, {}),
+                   what="out", hint="statistics of each example (row, axis 1), biased variance"),
         _value_row(env, "layernorm_forward", "out (eps=0.1)",
                    lambda: _forward(env, "layernorm_forward", 0.1 * x, gamma, beta,
-                                    {"eps": 0.1}), "out",
-                   hint="use ln_param's eps, inside the square root"),
+                                    {"eps": 0.1}),
+                   what="out", hint="use ln_param's eps, inside the square root"),
     ]
 
 
@@ -139,8 +126,8 @@ def _check_groupnorm_forward(env):
     x, gamma, beta = _inputs("gn", N=3, D=6)
     return [
         _value_row(env, "groupnorm_forward", f"out (G={G})",
-                   lambda G=G: _forward(env, "groupnorm_forward", x, gamma, beta, G, {}), "out",
-                   hint="groups of D // G CONSECUTIVE features, statistics per example and group")
+                   lambda G=G: _forward(env, "groupnorm_forward", x, gamma, beta, G, {}),
+                   what="out", hint="groups of D // G CONSECUTIVE features, statistics per example and group")
         for G in (1, 2, 3)
     ]
 

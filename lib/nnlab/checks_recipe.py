@@ -11,34 +11,14 @@ every call, so the budget and the best trial are checked on what your search rea
 """
 import numpy as np
 
-from .checks import _as_array, _call, _compare, _expected, _Problem, _rng, _round, _row, FORWARD_TOL
+from .checks import LAB_FUNCTIONS, _as_array, _call, _Problem, _rng, _row, _value_row
 
 #: The functions lab 06 checks, and the module of the package that holds each.
-FUNCTIONS = {
-    "fit_preprocessing": "preprocessing", "apply_preprocessing": "preprocessing",
-    "preprocess_splits": "preprocessing", "train_val_test_split": "preprocessing",
-        "kfold_indices": "preprocessing",
-    "sample_log_uniform": "search", "random_search": "search", "grid_search": "search",
-    "refine_range": "search",
-    "initial_loss_verdict": "diagnostics", "dead_unit_fraction": "diagnostics",
-    "update_ratios": "diagnostics", "fit_verdict": "diagnostics", "moving_average": "diagnostics",
-}
+FUNCTIONS = LAB_FUNCTIONS["06_training_recipe"]
 
 SPACE = {"learning_rate": (1e-5, 1e-1, "log"), "reg": (1e-4, 1e0, "log"),
          "keep": (0.5, 1.0, "linear")}
 
-
-def _value_row(env, function, label, compute, hint=""):
-    """A row comparing ``compute()`` (an array) with the stored reference values."""
-    def run():
-        value = _as_array(compute(), label)
-        if env.record is not None:
-            env.record[f"{function}/{label}"] = {"shape": list(value.shape),
-                                                 "values": _round(value)}
-            return 0.0
-        return _compare(value, _expected(env, function, label), label, tol=FORWARD_TOL,
-                        formula_hint=hint)
-    return _row(function, label, run)
 
 
 def _property_row(env, function, label, test):

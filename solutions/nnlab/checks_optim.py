@@ -11,16 +11,10 @@ values published with Stanford cs231n's FullyConnectedNets notebook (the first r
 """
 import numpy as np
 
-from .checks import (_as_array, _call, _compare, _expected, _Problem, _rng, _round, _row,
-                     FORWARD_TOL)
+from .checks import LAB_FUNCTIONS, _as_array, _call, _Problem, _rng, _value_row
 
 #: The functions lab 04 checks, and the module of the package that holds each.
-FUNCTIONS = {
-    "sgd_momentum": "optim", "nesterov_momentum": "optim", "adagrad": "optim",
-    "rmsprop": "optim", "adam": "optim", "adamw": "optim",
-    "step_decay": "schedules", "exponential_decay": "schedules",
-    "inverse_time_decay": "schedules", "cosine_decay": "schedules", "linear_warmup": "schedules",
-}
+FUNCTIONS = LAB_FUNCTIONS["04_optimizers"]
 
 STATE = {"sgd_momentum": ("velocity",), "nesterov_momentum": ("velocity",),
          "adagrad": ("cache",), "rmsprop": ("cache",), "adam": ("m", "v", "t"),
@@ -67,18 +61,6 @@ SCHEDULES = {   # name -> (hyperparameters, hint)
                       "start at start_factor * base_lr; base_lr from warmup_epochs on"),
 }
 
-
-def _value_row(env, function, label, compute, hint=""):
-    """A row comparing ``compute()`` (an array) with the stored reference values."""
-    def run():
-        value = _as_array(compute(), label)
-        if env.record is not None:
-            env.record[f"{function}/{label}"] = {"shape": list(value.shape),
-                                                 "values": _round(value)}
-            return 0.0
-        return _compare(value, _expected(env, function, label), label, tol=FORWARD_TOL,
-                        formula_hint=hint)
-    return _row(function, label, run)
 
 
 def _steps(env, name, w, grads, config):
