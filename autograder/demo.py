@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import importlib.util
 import shutil
+import sys
 import time
 from pathlib import Path
 
@@ -74,12 +75,16 @@ HOSTILE = ("patch_numpy", "kernel_writes_gradebook")
 
 
 def _public_catalogue(relative: str):
-    """Import a catalogue module from the repository's tests/ folder (the demo runs from a checkout)."""
+    """Import a catalogue module (``catalogue/labNN_mistakes.py``) from the repository's tests/
+    folder (the demo runs from a checkout), inside its package, as the tests import it."""
     path = TESTS / relative
-    spec = importlib.util.spec_from_file_location(f"nnlab_catalogue_{path.stem}", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    package = "nnlab_public_catalogue"      # not "catalogue": a PyPI package has that name
+    if package not in sys.modules:
+        spec = importlib.util.spec_from_file_location(
+            package, path.parent / "__init__.py", submodule_search_locations=[str(path.parent)])
+        sys.modules[package] = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(sys.modules[package])
+    return importlib.import_module(f"{package}.{path.stem}")
 
 
 ANSWER = ("Sigmoid barely learns: after 20 epochs its loss is still near log 10 = 2.3 and its "

@@ -5,16 +5,7 @@ package (replacing the functions it defines); every function in ``functions`` mu
 FULL marks: the hidden checks must not depend on the order of operations, on the shape of the
 cache (dicts, tuples, objects), or on the numpy idiom used.
 """
-from dataclasses import dataclass
-
-
-@dataclass(frozen=True)
-class Variant:
-    id: str
-    description: str
-    module: str
-    source: str
-    functions: tuple
+from .entries import Variant
 
 
 VARIANTS = [

@@ -11,17 +11,7 @@ given its own forward's cache, and where that forward is wrong a result with no 
 is not counted). So an entry holds exactly one mistake: where it replaces a forward together
 with its backward (a different cache), the backward is correct for that cache.
 """
-from dataclasses import dataclass
-
-
-@dataclass(frozen=True)
-class Mistake:
-    id: str
-    description: str
-    module: str
-    source: str
-    function: str
-    expect: str
+from .entries import Mistake
 
 
 MISTAKES = [

@@ -5,16 +5,7 @@ reference package (replacing the functions it defines); every function in ``func
 FULL marks: the hidden checks must not depend on the cache's layout, on how the running averages
 are stored (new arrays or updated in place), or on the order of floating-point operations.
 """
-from dataclasses import dataclass
-
-
-@dataclass(frozen=True)
-class Variant:          # the same fields as lab 01's catalogue (each module stands alone)
-    id: str
-    description: str
-    module: str
-    source: str
-    functions: tuple
+from .entries import Variant
 
 
 VARIANTS = [

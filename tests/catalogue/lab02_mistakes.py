@@ -6,17 +6,7 @@ graded ``function`` must then lose points, the feedback for it must contain ``ex
 (case-insensitive), and NO other function may lose points (one mistake, one deduction: a wrong
 forward pass never costs its backward pass anything).
 """
-from dataclasses import dataclass
-
-
-@dataclass(frozen=True)
-class Mistake:          # the same fields as lab 01's catalogue (each module stands alone)
-    id: str
-    description: str
-    module: str
-    source: str
-    function: str
-    expect: str
+from .entries import Mistake
 
 
 _BN_HEAD = '''

@@ -6,16 +6,7 @@ FULL marks: the hidden checks must not depend on how random numbers are drawn (g
 Generator, rand vs binomial vs random_sample, keep where r < p or where r > 1 - p), on the shape
 of the cache, on the order of operations, or on which of the equivalent conventions is used.
 """
-from dataclasses import dataclass
-
-
-@dataclass(frozen=True)
-class Variant:
-    id: str
-    description: str
-    module: str
-    source: str
-    functions: tuple
+from .entries import Variant
 
 
 VARIANTS = [

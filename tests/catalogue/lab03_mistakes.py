@@ -7,17 +7,7 @@ package, so its definitions REPLACE the reference functions of the same name. Th
 dropout backward is judged against its own forward's mask, so a wrong forward costs the
 forward only).
 """
-from dataclasses import dataclass
-
-
-@dataclass(frozen=True)
-class Mistake:
-    id: str
-    description: str
-    module: str
-    source: str
-    function: str
-    expect: str
+from .entries import Mistake
 
 
 _BACKWARD = '''

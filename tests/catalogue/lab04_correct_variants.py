@@ -5,16 +5,7 @@ package (replacing the functions it defines); every function in ``functions`` mu
 marks: the hidden checks must not depend on whether the state is updated in place, on which of
 the equivalent forms of a rule is written, on how t is stored, or on the numpy idiom used.
 """
-from dataclasses import dataclass
-
-
-@dataclass(frozen=True)
-class Variant:
-    id: str
-    description: str
-    module: str
-    source: str
-    functions: tuple
+from .entries import Variant
 
 
 VARIANTS = [

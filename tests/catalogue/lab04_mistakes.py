@@ -5,17 +5,7 @@ package, so its definitions REPLACE the reference functions of the same name. Th
 ``function`` must then lose points (and no other function may), and the feedback for it must
 contain ``expect`` (case-insensitive): the words that name the mistake.
 """
-from dataclasses import dataclass
-
-
-@dataclass(frozen=True)
-class Mistake:
-    id: str
-    description: str
-    module: str
-    source: str
-    function: str
-    expect: str
+from .entries import Mistake
 
 
 MISTAKES = [

@@ -5,16 +5,7 @@ package (replacing the functions it defines); every function in ``functions`` mu
 marks: a correct initializer draws DIFFERENT numbers from the reference (another sampler, another
 order), and the hidden checks judge its distribution, so none of this may cost anything.
 """
-from dataclasses import dataclass
-
-
-@dataclass(frozen=True)
-class Variant:
-    id: str
-    description: str
-    module: str
-    source: str
-    functions: tuple
+from .entries import Variant
 
 
 VARIANTS = [

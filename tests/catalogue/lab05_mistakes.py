@@ -9,17 +9,7 @@ Where they come from: students' cs231n and weight-init code (the lecture's own H
 swapped when W is stored (fan_out, fan_in) as in PyTorch, np.random used despite an rng
 argument, sqrt forgotten or doubled, uniform bounds copied from the normal formula).
 """
-from dataclasses import dataclass
-
-
-@dataclass(frozen=True)
-class Mistake:
-    id: str
-    description: str
-    module: str
-    source: str
-    function: str
-    expect: str
+from .entries import Mistake
 
 
 MISTAKES = [

@@ -5,16 +5,7 @@ package (replacing the functions it defines); every function in ``functions`` mu
 marks: the hidden checks must not depend on the base of the logarithm, on how random numbers are
 consumed, on the order trials are run in, or on the numpy idiom used.
 """
-from dataclasses import dataclass
-
-
-@dataclass(frozen=True)
-class Variant:
-    id: str
-    description: str
-    module: str
-    source: str
-    functions: tuple
+from .entries import Variant
 
 
 VARIANTS = [

@@ -10,17 +10,7 @@ Where students really go wrong (public cs231n-style code): exponents hard-coded 
 ``best = trials[-1]`` after the loop, ``np.argmin`` where accuracies are maximised, the mean image
 where a per-channel mean was asked for, statistics of train + validation.
 """
-from dataclasses import dataclass
-
-
-@dataclass(frozen=True)
-class Mistake:
-    id: str
-    description: str
-    module: str
-    source: str
-    function: str
-    expect: str
+from .entries import Mistake
 
 
 _SPLITS = '''
