@@ -75,10 +75,12 @@ HOSTILE = ("patch_numpy", "kernel_writes_gradebook")
 
 
 def _public_catalogue(relative: str):
-    """Import a catalogue module (``catalogue/labNN_mistakes.py``) from the repository's tests/
-    folder (the demo runs from a checkout), inside its package, as the tests import it."""
+    """Import a catalogue module (``catalogue/labNN_mistakes.py``, ``hostile/catalogue.py``) from
+    the repository's tests/ folder (the demo runs from a checkout), inside its package, as the
+    tests import it."""
     path = TESTS / relative
-    package = "nnlab_public_catalogue"      # not "catalogue": a PyPI package has that name
+    # not "catalogue": a package on PyPI has that name
+    package = f"nnlab_public_{path.parent.name}"
     if package not in sys.modules:
         spec = importlib.util.spec_from_file_location(
             package, path.parent / "__init__.py", submodule_search_locations=[str(path.parent)])
