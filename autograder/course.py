@@ -365,13 +365,26 @@ class SubmissionOutcome:
         return json.dumps(self.__dict__, indent=1)
 
 
+def _read_files(folder: Path) -> dict[str, bytes]:
+    """Every file of a submission folder as ``{path relative to it: bytes}`` (no caches, no
+    symbolic links), in sorted order."""
+    return {str(path.relative_to(folder)): path.read_bytes()
+            for path in sorted(Path(folder).rglob("*"))
+            if path.is_file() and not path.is_symlink() and "__pycache__" not in path.parts}
+
+
+def _files_digest(files: dict[str, bytes]) -> str:
+    """A hash of a submission's files (see :func:`_read_files`)."""
+    digest = hashlib.sha256()
+    for name, data in files.items():
+        digest.update(name.encode())
+        digest.update(hashlib.sha256(data).digest())
+    return digest.hexdigest()
+
+
 def _fingerprint(folder: Path) -> str:
     """A hash of every file in a submission: re-grading is skipped only if nothing changed."""
-    digest = hashlib.sha256()
-    for path in sorted(p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
-        digest.update(str(path.relative_to(folder)).encode())
-        digest.update(hashlib.sha256(path.read_bytes()).digest())
-    return digest.hexdigest()
+    return _files_digest(_read_files(folder))
 
 
 _GRADER_FILES = ("autograder/hidden", "autograder/sandbox", "autograder/grade.py",
@@ -623,6 +636,7 @@ class Ticket:
     submission_changed: bool  # its files differ from the ones graded last time
     started: float
     execute: bool = True      # nbgrader re-runs the notebook (False: the fast path)
+    files: dict = None        # the submission's files as fingerprinted: what is graded
 
 
 def open_submission(course: Path, lab: Lab, student: str, force: bool = False,
@@ -636,8 +650,10 @@ def open_submission(course: Path, lab: Lab, student: str, force: bool = False,
     course = Path(course).resolve()
     submission = course / "submitted" / student / lab.name
     links = _remove_symlinks(submission)
+    # read once: the files graded are the files fingerprinted, even if the folder changes meanwhile
+    files = _read_files(submission)
     # a grade from the other path is not reused: whoever asks for a run wants its statuses
-    fingerprint = f"{_fingerprint(submission)}:{grader_fingerprint()}" + ("" if execute else ":fast")
+    fingerprint = f"{_files_digest(files)}:{grader_fingerprint()}" + ("" if execute else ":fast")
     previous = read_outcome(course, lab, student)
     if previous and previous.fingerprint == fingerprint and not force and is_final(previous):
         overrides = read_overrides(course, lab, student)   # a TA may have set one since
@@ -651,20 +667,11 @@ def open_submission(course: Path, lab: Lab, student: str, force: bool = False,
     files_digest = fingerprint.split(":")[0]
     submission_changed = previous is None or previous.fingerprint.split(":")[0] != files_digest
     return Ticket(student, fingerprint, previous, links, submission_changed, time.perf_counter(),
-                  execute)
-
-
-def submission_files(course: Path, lab: Lab, student: str) -> dict[str, bytes]:
-    """Every file of a collected submission as ``{path relative to it: bytes}`` (no caches):
-    what is shipped to a grading worker, which never reads the course directory."""
-    folder = Path(course) / "submitted" / student / lab.name
-    return {str(path.relative_to(folder)): path.read_bytes()
-            for path in sorted(folder.rglob("*"))
-            if path.is_file() and not path.is_symlink() and "__pycache__" not in path.parts}
+                  execute, files)
 
 
 def _unpack(files: dict, root: Path) -> None:
-    """Write ``files`` (see :func:`submission_files`) under ``root``, refusing any path that
+    """Write ``files`` (see :func:`_read_files`) under ``root``, refusing any path that
     would land outside it."""
     for relative, data in files.items():
         path = (root / relative).resolve()
@@ -814,7 +821,7 @@ def autograde_one(course: Path, lab: Lab, student: str, api=None, force: bool = 
     ticket = open_submission(course, lab, student, force, execute)
     if isinstance(ticket, SubmissionOutcome):
         return ticket
-    results = grade_submission_files(lab, submission_files(course, lab, student))
+    results = grade_submission_files(lab, ticket.files)
     stop_if_interrupted()
     return record_outcome(course, lab, student, results, ticket, api=api)
 

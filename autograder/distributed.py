@@ -27,8 +27,7 @@ import threading
 from pathlib import Path
 
 from .course import (SubmissionOutcome, grade_submission_files, grader_error_outcome,
-                     grader_fingerprint, nbgrader_api, open_submission, record_outcome,
-                     submission_files)
+                     grader_fingerprint, nbgrader_api, open_submission, record_outcome)
 from .course_lock import stop_if_interrupted
 from .labs import get_lab
 
@@ -135,7 +134,7 @@ def grade_on_cluster(course: Path, lab, students, force: bool, also_force: froze
                 continue
             tickets[student] = ticket
             key = f"nnlab-grade-{lab.name}-{student}-{ticket.fingerprint.replace(':', '-')}"
-            future = client.submit(grade_task, lab.name, submission_files(course, lab, student),
+            future = client.submit(grade_task, lab.name, ticket.files,
                                    expected, key=key, pure=False, retries=RETRIES)
             futures[future] = student
         api = nbgrader_api(course, grading=True, execute=execute) if futures else None
