@@ -35,8 +35,6 @@ def reports(tmp_path_factory):
 
 def test_lab03_is_registered():
     assert get_lab("03") is LAB03 and get_lab("03_regularization") is LAB03
-    from nnlab.checks import LAB_FUNCTIONS
-    assert LAB_FUNCTIONS["03_regularization"] == {f.name: f.module for f in LAB03.functions}
 
 
 def test_catalogue_size():
@@ -116,22 +114,6 @@ def test_installed_stub_raises_not_implemented(fn):
 def test_layers_reexports_dropout(reference):
     assert reference.layers.dropout_forward is reference.dropout.dropout_forward
     from nnlab.layers import dropout_backward  # noqa: F401  (cs231n's import path)
-
-
-def test_open_checks_pass_on_reference_and_fail_on_stubs(reference):
-    import importlib
-    ref_checks = importlib.import_module(f"{reference.__name__}.checks")
-    table = ref_checks.check_lab("03", package=reference.__name__)
-    assert table.passed and table.n_checks >= 20, str(table)
-    from nnlab.checks import check_lab
-    stubs = check_lab("03")
-    assert stubs.n_checks == table.n_checks and stubs.n_checks_passed == 0
-
-
-def test_open_expected_values_are_fresh():
-    from autograder.open_expected import EXPECTED_DIR, compute, render
-    assert (EXPECTED_DIR / "lab03.json").read_text(encoding="utf-8") == \
-        render(compute("03_regularization")), "run python -m autograder.open_expected"
 
 
 # ------------------------------------------------------------------ the references vs PyTorch

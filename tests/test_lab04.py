@@ -324,18 +324,6 @@ def test_feedback_never_prints_arrays(reports):
 
 # ------------------------------------------------------------------------------ open checks
 
-def test_open_check_tables_match_the_grading_table():
-    from nnlab.checks import LAB_FUNCTIONS
-    from nnlab.checks_optim import FUNCTIONS
-    assert LAB_FUNCTIONS["04_optimizers"] == FUNCTIONS == {f.name: f.module for f in LAB04.functions}
-
-
-def test_open_expected_values_are_not_stale():
-    from autograder.open_expected import EXPECTED_DIR, compute, render
-    stored = (EXPECTED_DIR / "lab04.json").read_text(encoding="utf-8")
-    assert stored == render(compute("04_optimizers")), \
-        "run `python -m autograder.open_expected` (then `nnlab stubs`)"
-
 
 @pytest.mark.parametrize("rule", ["sgd_momentum", "rmsprop", "adam"])
 def test_open_checks_ship_cs231n_published_values(rule):
@@ -345,15 +333,6 @@ def test_open_checks_ship_cs231n_published_values(rule):
     got = np.array(stored["values"]).reshape(stored["shape"])
     err = np.max(np.abs(got - published) / np.maximum(1e-8, np.abs(got) + np.abs(published)))
     assert err < ORACLES[rule]["tolerance"], err
-
-
-def test_open_checks_pass_on_the_reference_and_fail_on_the_stubs(reference):
-    import nnlab.checks
-    table = reference.checks.check_lab("04", package=reference.__name__)
-    assert table.passed and table.n_checks >= 35, str(table)
-    stubs = nnlab.checks.check_lab("04_optimizers")
-    assert stubs.n_checks == table.n_checks and stubs.n_checks_passed == 0
-    assert all("not written yet" in r.hint for r in stubs.rows)
 
 
 def test_open_checks_flag_a_missing_bias_correction(tmp_path, monkeypatch):

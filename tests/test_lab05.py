@@ -273,6 +273,7 @@ def test_reference_full_marks_and_the_union_bound(reports, diag):
 def test_stubs_score_zero_with_every_check_failing(reports):
     r = reports["stubs"]
     assert r.total == 0
+    assert len(r.checks) == len(reports["reference"].checks) >= 40   # every hidden check ran
     assert all(not c.passed for c in r.checks)
     for f in r.functions:
         assert any("not implemented" in m for m in f.messages), f.messages
@@ -307,28 +308,6 @@ def test_feedback_never_prints_arrays_or_hidden_source(reports):
 
 
 # ------------------------------------------------------------------------------ open checks
-
-def test_open_check_tables_match_the_grading_table():
-    from nnlab.checks import LAB_FUNCTIONS
-    from nnlab.checks_init import FUNCTIONS
-    assert LAB_FUNCTIONS["05_initialization"] == FUNCTIONS == \
-        {f.name: f.module for f in LAB05.functions}
-
-
-def test_open_expected_values_are_not_stale():
-    from autograder.open_expected import EXPECTED_DIR, compute, render
-    stored = (EXPECTED_DIR / "lab05.json").read_text(encoding="utf-8")
-    assert stored == render(compute("05_initialization")), \
-        "run `python -m autograder.open_expected` (then `nnlab stubs`)"
-
-
-def test_open_checks_pass_on_the_reference_and_fail_on_the_stubs(reference):
-    import nnlab.checks
-    table = reference.checks.check_lab("05", package=reference.__name__)
-    assert table.passed and table.n_checks >= 40, str(table)
-    stubs = nnlab.checks.check_lab("05_initialization")
-    assert stubs.n_checks == table.n_checks and stubs.n_checks_passed == 0
-    assert all("not written yet" in r.hint for r in stubs.rows)
 
 
 def test_open_checks_name_the_lecture_typo(tmp_path, monkeypatch):
