@@ -65,6 +65,18 @@ def make_class(course: Path, n: int, seed: int = 0) -> dict:
     return kinds
 
 
+def class_course(template: Path, n: int, make=make_class) -> tuple[dict, dict]:
+    """A course at ``template`` with lab 01 released and a class of ``n`` made by ``make``;
+    returns (student -> kind, kind -> how many)."""
+    courselib.create_course(template)
+    courselib.release(template, LAB01)
+    kinds = make(template, n)
+    mix = {}
+    for kind in kinds.values():
+        mix[kind.split(":")[0]] = mix.get(kind.split(":")[0], 0) + 1
+    return kinds, mix
+
+
 def _course_copy(template: Path, course: Path, students=None) -> None:
     if students is None:
         shutil.copytree(template, course)
@@ -108,12 +120,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         template = Path(tmp) / "course"
-        courselib.create_course(template)
-        courselib.release(template, LAB01)
-        kinds = make_class(template, args.students)
-        counts = {}
-        for kind in kinds.values():
-            counts[kind.split(":")[0]] = counts.get(kind.split(":")[0], 0) + 1
+        kinds, counts = class_course(template, args.students)
         print(f"class of {args.students}: {counts}; {os.cpu_count()} CPU cores")
 
         rng = random.Random(1)

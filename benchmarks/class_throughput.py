@@ -36,7 +36,8 @@ sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks"), str(ROOT / "tests")]
 
 from autograder import course as courselib  # noqa: E402
 from autograder.labs import LAB01  # noqa: E402
-from batch_throughput import HANGS, _course_copy, grade_with_stock_nbgrader, make_class  # noqa: E402
+from batch_throughput import (HANGS, _course_copy, class_course,  # noqa: E402
+                              grade_with_stock_nbgrader, make_class)
 
 BIN = Path(sys.executable).parent
 
@@ -147,12 +148,7 @@ def main() -> None:
           f"{load[1]:.2f} {load[2]:.2f}")
     with tempfile.TemporaryDirectory() as tmp:
         template = Path(tmp) / "course"
-        courselib.create_course(template)
-        courselib.release(template, LAB01)
-        kinds = make_mixed_class(template, args.students)
-        mix = {}
-        for kind in kinds.values():
-            mix[kind.split(":")[0]] = mix.get(kind.split(":")[0], 0) + 1
+        kinds, mix = class_course(template, args.students, make_mixed_class)
         print(f"class of {args.students}: {mix}")
         results = {"students": args.students, "workers": args.workers, "cores": os.cpu_count(),
                    "load_before": load, "mix": mix}

@@ -22,7 +22,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks"), str(ROOT / "tests")]
 
 from autograder import course as courselib  # noqa: E402
 from autograder.labs import LAB01  # noqa: E402
-from batch_throughput import _course_copy, make_class  # noqa: E402
+from batch_throughput import _course_copy, class_course  # noqa: E402
 
 BIN = Path(sys.executable).parent
 
@@ -49,9 +49,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         template = Path(tmp) / "course"
-        courselib.create_course(template)
-        courselib.release(template, LAB01)
-        make_class(template, args.students)
+        class_course(template, args.students)
         n, w = args.students, str(args.workers)
         pool, pool_scores = grade(template, ["--workers", w])
         dask, dask_scores = grade(template, ["--workers", w, "--scheduler", "local"])
