@@ -12,6 +12,7 @@ reads, and the points of every grade cell come from ``autograder/labs.py`` (one 
 The cell helpers a description receives as ``nb``:  md(text)        a markdown cell
         code(src)       an ordinary code cell
         setup(src)      a locked, ungraded code cell (nbgrader read-only)
+        lab_setup(src)  the lab's first setup cell: PRELUDE, then ``src`` (its imports)
         grade(name)     the locked autograded cell of one graded function
         answer(id, pts, question)  a manually graded markdown answer cell
 """
@@ -54,6 +55,23 @@ def setup(src, grade_id="setup"):
     return _nbgrader(code(src), grade_id, grade=False, solution=False, locked=True)
 
 
+#: What every lab's first cell does before its own imports.
+PRELUDE = """\
+import os
+# The matrices in these labs are small: one BLAS thread is fastest (set before numpy loads).
+for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(var, "1")
+%load_ext autoreload
+%autoreload 2
+%matplotlib inline
+"""
+
+
+def lab_setup(src):
+    """The first setup cell of a lab: :data:`PRELUDE`, then the lab's own imports ``src``."""
+    return setup(PRELUDE + _clean(src))
+
+
 def grade(lab, name):
     f = lab.function(name)
     return _nbgrader(code(f'check("{name}").raise_if_failed()'), f.grade_cell_id, grade=True,
@@ -75,8 +93,8 @@ def _lab_modules():
     import functools
     import importlib.util
     import types
-    helpers = types.SimpleNamespace(md=md, code=code, setup=setup, grade=grade, grades=grades,
-                                    answer=answer)
+    helpers = types.SimpleNamespace(md=md, code=code, setup=setup, lab_setup=lab_setup,
+                                    grade=grade, grades=grades, answer=answer)
     found = {}
     for path in sorted((HERE / "notebooks").glob("[0-9][0-9]_*.py")):
         spec = importlib.util.spec_from_file_location(f"nnlab_notebook_{path.stem}", path)

@@ -36,6 +36,7 @@ CIFAR10_TABLE = """
 
 def cells(nb, lab=LAB01):
     md, code, setup, answer = nb.md, nb.code, nb.setup, nb.answer
+    lab_setup = nb.lab_setup
     g = lambda *names: nb.grades(lab, *names)  # noqa: E731
     return [
         md("""
@@ -64,14 +65,7 @@ def cells(nb, lab=LAB01):
           written; until they are, such a cell prints one line saying what it needs and the
           notebook goes on. **Run All always reaches the end**, however much is still unwritten.
         """),
-        setup("""
-        import os
-        # The matrices in these labs are small: one BLAS thread is fastest (set before numpy loads).
-        for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-            os.environ.setdefault(var, "1")
-        %load_ext autoreload
-        %autoreload 2
-        %matplotlib inline
+        lab_setup("""
         import numpy as np
         import matplotlib.pyplot as plt
         from nnlab.checks import check, check_lab

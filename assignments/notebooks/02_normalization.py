@@ -78,6 +78,7 @@ NORM_NEEDS = {None: (), "batchnorm": ("batchnorm_forward", "batchnorm_backward")
 
 def cells(nb, lab=LAB02):
     md, code, setup, answer = nb.md, nb.code, nb.setup, nb.answer
+    lab_setup = nb.lab_setup
     g = lambda *names: nb.grades(lab, *names)  # noqa: E731
     return [
         md("""
@@ -107,13 +108,7 @@ def cells(nb, lab=LAB02):
           it needs and the notebook goes on. **Run All always reaches the end**, however much
           is still unwritten.
         """),
-        setup("""
-        import os
-        for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-            os.environ.setdefault(var, "1")
-        %load_ext autoreload
-        %autoreload 2
-        %matplotlib inline
+        lab_setup("""
         import time
         import numpy as np
         import matplotlib.pyplot as plt

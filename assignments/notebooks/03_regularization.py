@@ -3,7 +3,7 @@
 It lives outside ``assignments/source/03_regularization/`` because nbgrader releases every file
 of that folder. ``assignments/build_notebooks.py`` loads this module and writes
 ``assignments/source/03_regularization/03_regularization.ipynb``; ``b`` below is the builder's
-cell helpers (``md``, ``code``, ``setup``, ``grades``, ``answer``).
+cell helpers (``md``, ``code``, ``setup``, ``lab_setup``, ``grades``, ``answer``).
 """
 from autograder.labs import LAB03
 
@@ -12,6 +12,7 @@ NAME = LAB03.name
 
 def cells(b, lab=LAB03):
     md, code, setup, answer = b.md, b.code, b.setup, b.answer
+    lab_setup = b.lab_setup
     g = lambda *names: b.grades(lab, *names)  # noqa: E731
     return [
         md("""
@@ -33,14 +34,7 @@ def cells(b, lab=LAB03):
         implementation has (the fraction of units kept, the scaling, the seed, the mask reused in
         the backward pass). From a terminal, `nnlab check 03_regularization` runs them all.
         """),
-        setup("""
-        import os
-        # The matrices in these labs are small: one BLAS thread is fastest (set before numpy loads).
-        for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-            os.environ.setdefault(var, "1")
-        %load_ext autoreload
-        %autoreload 2
-        %matplotlib inline
+        lab_setup("""
         import numpy as np
         import matplotlib.pyplot as plt
         from nnlab.checks import check, check_lab

@@ -29,6 +29,7 @@ def cells(nb):
     lab = get_lab(NAME)
     g = lambda *names: nb.grades(lab, *names)  # noqa: E731
     md, code, setup, answer = nb.md, nb.code, nb.setup, nb.answer
+    lab_setup = nb.lab_setup
     return [
         md("""
         # Lab 04 — Optimizers and learning-rate schedules
@@ -54,13 +55,7 @@ def cells(nb):
           two parameters at once). Passing the open checks is necessary, not sufficient.
         * From a terminal, `nnlab check 04_optimizers` runs every open check at once.
         """),
-        setup("""
-        import os
-        for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-            os.environ.setdefault(var, "1")
-        %load_ext autoreload
-        %autoreload 2
-        %matplotlib inline
+        lab_setup("""
         import numpy as np
         import matplotlib.pyplot as plt
         from nnlab.checks import check, check_lab

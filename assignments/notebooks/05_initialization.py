@@ -18,6 +18,7 @@ def cells(nb):
     lab = get_lab(NAME)
     g = lambda *names: nb.grades(lab, *names)  # noqa: E731
     md, code, setup, answer = nb.md, nb.code, nb.setup, nb.answer
+    lab_setup = nb.lab_setup
     return [
         md("""
         # Lab 05 — Weight initialization
@@ -49,13 +50,7 @@ def cells(nb):
           checks is necessary, not sufficient.
         * From a terminal, `nnlab check 05_initialization` runs every open check at once.
         """),
-        setup("""
-        import os
-        for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-            os.environ.setdefault(var, "1")
-        %load_ext autoreload
-        %autoreload 2
-        %matplotlib inline
+        lab_setup("""
         import functools
         import numpy as np
         import matplotlib.pyplot as plt

@@ -14,6 +14,7 @@ def cells(nb):
     lab = get_lab(NAME)
     g = lambda *names: nb.grades(lab, *names)  # noqa: E731
     md, code, setup, answer = nb.md, nb.code, nb.setup, nb.answer
+    lab_setup = nb.lab_setup
     return [
         md("""
         # Lab 06 — The training recipe
@@ -45,13 +46,7 @@ def cells(nb):
           copy them into this lab's `nnlab/` if they are not there yet. `FULL_RUN = True` below
           runs larger searches (a few minutes); the default takes well under a minute.
         """),
-        setup("""
-        import os
-        for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-            os.environ.setdefault(var, "1")
-        %load_ext autoreload
-        %autoreload 2
-        %matplotlib inline
+        lab_setup("""
         import numpy as np
         import matplotlib.pyplot as plt
         from nnlab.checks import check, check_lab
