@@ -71,7 +71,20 @@ def grade_with_nnlab(template: Path, workers: int, execute: bool, students=None)
         outcomes = {p.stem: json.loads(p.read_text())
                     for p in (course / courselib.STATUS_DIR / LAB01.name).glob("*.json")}
         return {"seconds": seconds,
-                "scores": {s: (o["status"], o["functions"]) for s, o in outcomes.items()}}
+                "scores": {s: (o["status"], o["functions"]) for s, o in outcomes.items()},
+                "elapsed": {s: o["elapsed"] for s, o in outcomes.items()}}
+
+
+def time_by_kind(elapsed: dict, kinds: dict) -> dict:
+    """Seconds of grading (summed over the workers) per kind of submission: where a class's
+    time goes. Hostile kinds are kept apart (each has its own cost), the rest by family."""
+    by_kind = {}
+    for student, seconds in elapsed.items():
+        kind = kinds[student]
+        key = kind if kind.startswith("hostile:") else kind.split(":")[0]
+        count, total = by_kind.get(key, (0, 0.0))
+        by_kind[key] = (count + 1, total + seconds)
+    return dict(sorted(by_kind.items(), key=lambda item: -item[1][1]))
 
 
 def _median_seconds(command, repeats=5) -> float:
@@ -188,6 +201,12 @@ def main() -> None:
                              "seconds_per_submission_per_core":
                                  run["seconds"] * min(args.workers, os.cpu_count()) / n}
             scores[name] = run["scores"]
+            if students is None:
+                spent = time_by_kind(run["elapsed"], kinds)
+                results[name]["by_kind"] = spent
+                total = sum(t for _, t in spent.values())
+                print("    where the time goes (grading seconds summed over workers): " + ", ".join(
+                    f"{k} {n}x {t:.0f} s ({t / total:.0%})" for k, (n, t) in list(spent.items())[:8]))
             print(f"nnlab {name:<26}: {n:4d} in {run['seconds']:7.1f} s = {rate:6.1f}/min "
                   f"{rate / stock_rate:5.2f}x  (-w {args.workers})")
         # the same scores and statuses on both paths

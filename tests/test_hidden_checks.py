@@ -96,8 +96,13 @@ def test_hostile_submissions_lose_only_what_they_break(reports):
     assert hang.function("relu_forward").score == 0
     assert "infinite loop" in "\n".join(hang.function("relu_forward").messages)
     for f in hang.functions:
-        if f.name not in ("relu_forward", "relu_backward", "affine_relu_forward", "affine_relu_backward"):
+        if f.name not in ("relu_forward", "relu_backward", "affine_relu_backward"):
             assert f.score == f.max_score, (f.name, f.messages)
+    # the sandwich hangs only because it calls the hanging relu_forward: excused, with a note
+    # naming the part, and run with a short time limit once the part is known to hang
+    sandwich = hang.function("affine_relu_forward")
+    assert any("ran past the time limit while your relu_forward is at fault" in n
+               for n in sandwich.notes), sandwich.notes
 
     ex = reports["exit"]
     assert ex.function("tanh_backward").score == 0

@@ -295,6 +295,23 @@ def test_import_errors(pkg):
         assert np.array_equal(sb.module("m").identity(np.ones(2)), np.ones(2))
 
 
+def test_an_import_that_kills_the_worker_is_given_up_after_two_tries(pkg):
+    """Each check of a function in such a module would otherwise restart the worker."""
+    (pkg / "dies.py").write_text("import os\nos._exit(1)\ndef f():\n    return 1\n")
+    with Sandbox(pkg) as sb:
+        messages = []
+        for _ in range(6):
+            with pytest.raises(StudentError) as e:
+                sb.module("dies").f()
+            assert e.value.kind == "crash" and "status 1" in str(e.value)
+            messages.append(str(e.value))
+        assert sb.restarts == 1          # two workers died, the second one restarted once
+        assert "not imported again" not in messages[1]
+        assert all("nnlab.dies was not imported again: importing it killed the worker 2 times"
+                   in m for m in messages[2:])
+        assert sb.module("m").identity(1) == 1     # the other modules are graded as usual
+
+
 def test_infinite_loop_times_out_and_worker_restarts(pkg):
     with Sandbox(pkg, call_timeout=1.0) as sb:
         m = sb.module("m")

@@ -304,7 +304,8 @@ def forward_vs_ref(layer, student, ref, args, kwargs, case, *, hints=None, extra
     the student's own parts (see :class:`Parts`): a failure a part causes costs the part only."""
     parts = Parts(compose, student, ref, args, kwargs, no_warnings=no_warnings)
     try:
-        out, _ = forward(layer.student_fwd(student), *args, case=case, what=layer.fwd, **kwargs)
+        out, _ = forward(layer.student_fwd(student), *args, case=case, what=layer.fwd,
+                         **parts.call_options(), **kwargs)
     except CheckFailed as e:
         if parts.excuse_error(e, case, layer.fwd):
             return
@@ -335,7 +336,7 @@ def forward_props(layer, student, args, kwargs, case, out_shape, *, ref=None, co
     parts = Parts(compose, student, ref, args, kwargs)
     try:
         res = call(layer.student_fwd(student), *args, case=case, keep=[1], report_mutation=True,
-                   **kwargs)
+                   **parts.call_options(), **kwargs)
     except CheckFailed as e:
         if parts.excuse_error(e, case, layer.fwd):
             return
@@ -608,6 +609,10 @@ def _and(names):
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
+#: Seconds a composite may run once a part it uses is known to hang (see Parts.call_options).
+COMPOSITE_TIMEOUT_AFTER_A_HANG = 2.0
+
+
 class Parts:
     """A composite (``affine_relu_forward`` = relu after affine, ``selu`` = scaled ELU, ``swish``
     = x times a sigmoid) recomputed in the trusted process from the STUDENT's own parts, each
@@ -653,7 +658,8 @@ class Parts:
         except StudentError as e:
             if optional:
                 raise _PartFailed from None
-            self._fault(function, f"raised {e.exc_type or 'an error'} here")
+            self._fault(function, "hangs (runs past the time limit) here" if e.kind == "timeout"
+                        else f"raised {e.exc_type or 'an error'} here")
             self.error = e
             raise _PartFailed from None
         if self.student.mutated:
@@ -715,6 +721,18 @@ class Parts:
             return
         self.alternatives = res if isinstance(res, list) else [res]
 
+    def call_options(self):
+        """Options for the call of the composite itself: once one of its parts is known to hang,
+        a short time limit (a hang there is excused, see :meth:`excuse_error`, so a slow
+        composite loses nothing by it), instead of paying the full limit a second time."""
+        if self.recipe is None or not self.student.sandbox.hung_functions():
+            return {}
+        self._run()     # a part known to hang fails at once, without running again
+        if self.error is not None and self.error.kind == "timeout":
+            return {"timeout": min(COMPOSITE_TIMEOUT_AFTER_A_HANG,
+                                   self.student.sandbox.call_timeout)}
+        return {}
+
     def _at_fault(self):
         names = list(self.faults)
         return f"your {_and(names)} {'is' if len(names) == 1 else 'are'} at fault (graded there)"
@@ -745,10 +763,16 @@ class Parts:
         """True, with a note, when the composite raised the very error one of its parts raises
         on this input."""
         mine = getattr(exc, "student_error", None)
-        if self.recipe is None or mine is None or mine.kind != "exception":
+        if self.recipe is None or mine is None or mine.kind not in ("exception", "timeout"):
             return False
         self._run()
         theirs = self.error
+        if mine.kind == "timeout":
+            if theirs is None or theirs.kind != "timeout":
+                return False
+            note(f"{case}: {composite} ran past the time limit while {self._at_fault()}, "
+                 f"so {composite} keeps its points")
+            return True
         if theirs is None or (theirs.exc_type, _error_text(theirs)) != (mine.exc_type,
                                                                           _error_text(mine)):
             return False

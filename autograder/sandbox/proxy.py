@@ -114,6 +114,11 @@ def _jail_rlimits(limits):
             "NOFILE": int(limits["open_files"]), "CORE": 0}
 
 
+#: Importing a module that killed the worker this many times is not tried again (one retry, in
+#: case the first death came from something else the student's code left running).
+IMPORT_CRASHES_BEFORE_GIVING_UP = 2
+
+
 class Sandbox:
     """One untrusted worker per submission (restarted after crashes), in a private scratch dir.
 
@@ -144,6 +149,7 @@ class Sandbox:
         self._imported = set()
         self._hung_imports = {}       # module -> message (an import that timed out)
         self._hung_functions = {}     # (module, function) -> message (a call that timed out)
+        self._import_crashes = {}     # module -> (how many times importing it killed the worker, why)
         self._wfd = self._rfd = None
         self._closed = False
         self.isolate = bool(isolate)
@@ -355,18 +361,23 @@ class Sandbox:
         """Send one request; return the decoded reply dict or raise StudentError."""
         if self._closed:
             raise RuntimeError("sandbox is closed")
+        module = request.get("module")
+        key = (module, request.get("function"))
+        # known outcomes first: no worker is (re)started to fail again
+        if module in self._hung_imports:
+            raise StudentError("timeout", self._hung_imports[module])
+        crashes, why = self._import_crashes.get(module, (0, None))
+        if crashes >= IMPORT_CRASHES_BEFORE_GIVING_UP:
+            raise StudentError(why[0], f"{why[1]} (nnlab.{module} was not imported again: "
+                                       f"importing it killed the worker {crashes} times)")
+        if key in self._hung_functions:
+            raise StudentError("timeout", f"{what} was not run again: {self._hung_functions[key]}")
         if not self.alive:
             if self.proc is not None:
                 self._kill()
             if self.generation:
                 self.restarts += 1
             self._start()
-        module = request.get("module")
-        key = (module, request.get("function"))
-        if module in self._hung_imports:
-            raise StudentError("timeout", self._hung_imports[module])
-        if key in self._hung_functions:
-            raise StudentError("timeout", f"{what} was not run again: {self._hung_functions[key]}")
         first_import = module is not None and module not in self._imported
         if first_import and request.get("op") != "import":
             # import on its own (import_timeout), so that the call itself gets call_timeout
@@ -390,6 +401,10 @@ class Sandbox:
         except EOFError:
             kind, msg = self._exit_message(what)
             self._kill()
+            if request.get("op") == "import":
+                # an import that kills the worker kills it every time: after the second time,
+                # later requests fail at once instead of restarting the worker for each check
+                self._import_crashes[module] = (crashes + 1, (kind, msg))
             raise StudentError(kind, msg) from None
         except ProtocolError as e:
             self._kill()
@@ -485,6 +500,10 @@ class Sandbox:
         ids = [h.id for h in handles if type(h) is Handle and h.generation == self.generation]
         if ids and self.alive:
             self.request({"op": "release", "handles": ids}, "release")
+
+    def hung_functions(self):
+        """The (module, function) pairs that ran past their time limit in this submission."""
+        return set(self._hung_functions)
 
     def import_module(self, module):
         """Import nnlab.<module> in the worker; raises StudentError(kind="import") on failure."""
