@@ -153,6 +153,11 @@ def nbgrader_api(course: Path, grading: bool = False, execute: bool = True):
         if not execute:
             from .execute_choice import fast_path_config
             fast_path_config(config)
+        from nbgrader.converters import Autograde
+        from .notebook_output import bound_outputs
+        config.Autograde.autograde_preprocessors = bound_outputs(
+            config.Autograde.get("autograde_preprocessors")
+            or Autograde.class_traits()["autograde_preprocessors"].default())
     coursedir = CourseDirectory(config=config)
     return NbGraderAPI(coursedir=coursedir, config=config)
 

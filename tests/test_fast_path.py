@@ -17,6 +17,7 @@ from autograder.labs import LAB01
 from grading_integrity import SOLUTIONS, grades_of, make_course, nnlab
 
 OWN_OUTPUT = "my own output: 42 gradients checked"
+FLOOD_CHARS = 3_000_000
 
 
 def _student_with_outputs(course):
@@ -30,6 +31,10 @@ def _student_with_outputs(course):
     cell = next(c for c in nb.cells if c.cell_type == "code"
                 and not c.metadata.get("nbgrader", {}).get("grade_id"))
     cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=OWN_OUTPUT + "\n")]
+    # ... and another printed 3 MB (one line: nbgrader's own limit counts lines)
+    flood = [c for c in nb.cells if c.cell_type == "code"
+             and not c.metadata.get("nbgrader", {}).get("grade_id")][1]
+    flood.outputs = [nbformat.v4.new_output("stream", name="stdout", text="x" * FLOOD_CHARS)]
     nbformat.write(nb, path)
     return "gus_outputs"
 
@@ -126,3 +131,15 @@ def test_the_course_chooses_per_lab_and_the_run_overrides(tmp_path):
     config.write_text("c = get_config()\nc.NnlabGrading.execute = 'no'\n")
     with pytest.raises(SystemExit, match="True or False"):
         resolve_execute(course, "01_layers", None)
+
+
+def test_the_students_own_outputs_are_bounded(two_courses):
+    """The fast path keeps the outputs the student submitted: within the grader's limits."""
+    from autograder.notebook_output import MAX_CELL_OUTPUT_CHARS
+    courses, _ = two_courses
+    path = courses["fast"] / "autograded" / "gus_outputs" / LAB01.name / f"{LAB01.name}.ipynb"
+    assert path.stat().st_size < FLOOD_CHARS
+    nb = nbformat.read(path, as_version=4)
+    texts = [o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs]
+    assert any(OWN_OUTPUT in t for t in texts)
+    assert any(f"more than {MAX_CELL_OUTPUT_CHARS:,} characters of output" in t for t in texts)

@@ -113,6 +113,14 @@ def test_honest_students_keep_their_exact_grades(graded):
     assert rows["ben_untouched"]["functions"] == 0
 
 
+def test_what_a_notebook_prints_is_bounded_in_the_autograded_notebook(graded):
+    """flood_output prints ~40 MB: the grader keeps a bounded part and says where it cut."""
+    from autograder.notebook_output import MAX_NOTEBOOK_OUTPUT_CHARS
+    notebook = graded["course"] / "autograded" / "flood_output" / LAB01.name / f"{LAB01.name}.ipynb"
+    assert notebook.stat().st_size < MAX_NOTEBOOK_OUTPUT_CHARS + 1_000_000
+    assert "the rest of this cell's output was not kept" in notebook.read_text()
+
+
 def test_no_process_outlives_its_grading(graded):
     assert graded["leftover"] == []
 

@@ -365,6 +365,12 @@ def test_runs_quickly_under_grading(tmp_path, monkeypatch):
     assert {i for i, _ in errors} == grade_cells
     assert all("trusted grader" in err.evalue for _, err in errors)
     assert outputs(nb, "stderr") == []
+    # no figure is drawn (no grade depends on one): each plot says so in one line
+    assert outputs(nb, "image") == []
+    plot_cells = [c for c in nb.cells if c.cell_type == "code"
+                  and re.search(r"^plot_\w+\(", c.source, re.M)]
+    assert len(plot_cells) == 6
+    assert all("figures are not drawn while grading" in str(c.outputs) for c in plot_cells)
     text = experiment_output(nb)
     assert re.search(r"^\s+relu\s+0\.\d{3}", text, re.M)
     assert "gelu" not in text and "tanh" not in text

@@ -12,6 +12,7 @@ import importlib
 import numpy as np
 
 from .init_lecture import LECTURE_TABLES
+from .grading_mode import not_drawn_while_grading
 
 
 def _plt():
@@ -56,6 +57,7 @@ def stats_table(result):
     return "\n".join(lines)
 
 
+@not_drawn_while_grading
 def plot_layer_histograms(results, bins=30):
     """One row per result, one histogram per layer (the lecture's raw distributions)."""
     plt = _plt()
@@ -75,6 +77,7 @@ def plot_layer_histograms(results, bins=30):
     plt.show()
 
 
+@not_drawn_while_grading
 def plot_layer_stats(results):
     """Each result's per-layer mean and std (std on a log scale: collapse is exponential)."""
     plt = _plt()
@@ -101,6 +104,7 @@ def gradient_experiment(key, seed=0, n_layers=10, width=500, batch=1000):
     return np.asarray(grads)
 
 
+@not_drawn_while_grading
 def plot_gradient_stats(grads):
     """grads: {label: grad_stds (L,)}; the std of dLoss/dW per layer, log scale."""
     plt = _plt()
@@ -121,6 +125,7 @@ def unit_spread(W):
     return float(np.max(np.abs(W - W[:, :1])))
 
 
+@not_drawn_while_grading
 def plot_training(solvers, title="training loss"):
     """solvers: {label: Solver}; loss per iteration (smoothed) and validation accuracy."""
     plt = _plt()

@@ -14,6 +14,8 @@ from typing import Callable
 
 import numpy as np
 
+from .grading_mode import not_drawn_while_grading
+
 __all__ = ["Surface", "SURFACES", "run_on_surface", "plot_trajectories", "plot_surface_losses",
            "plot_schedules", "plot_solver_losses", "lr_slider"]
 
@@ -94,6 +96,7 @@ def run_on_surface(rule, surface, steps=60, config=None, noise=0.0, seed=0):
     return np.array(path)
 
 
+@not_drawn_while_grading
 def plot_trajectories(surface, paths, ax=None, title=None):
     """Contour plot of ``surface`` with one path per rule (``paths``: name -> array (T, 2))."""
     plt = _plt()
@@ -119,6 +122,7 @@ def plot_trajectories(surface, paths, ax=None, title=None):
     return ax
 
 
+@not_drawn_while_grading
 def plot_surface_losses(surface, paths, ax=None):
     """f(w_t) against the step t, one line per rule (log scale when f stays positive)."""
     plt = _plt()
@@ -139,6 +143,7 @@ def plot_surface_losses(surface, paths, ax=None):
     return ax
 
 
+@not_drawn_while_grading
 def plot_schedules(schedules, epochs=30, ax=None):
     """The learning rate against the epoch, one line per schedule (``name -> epoch -> lr``)."""
     plt = _plt()
@@ -162,6 +167,7 @@ def plot_schedules(schedules, epochs=30, ax=None):
     return ax
 
 
+@not_drawn_while_grading
 def plot_solver_losses(solvers, smooth=10, log=True, title=None, ax=None):
     """Training loss (moving average) against the iteration, one line per Solver."""
     plt = _plt()

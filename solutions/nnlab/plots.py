@@ -8,6 +8,8 @@ import importlib
 
 import numpy as np
 
+from .grading_mode import not_drawn_while_grading
+
 __all__ = ["plot_activations", "plot_dying_relu", "plot_sigmoid_not_zero_centred",
            "plot_training_curves", "summarise_runs", "plot_gradient_check_h", "try_activation",
            "saturated", "gradient_check_errors", "plot_zig_zag", "zig_zag_paths", "SATURATION",
@@ -105,6 +107,7 @@ _TITLES = {"prelu": f"prelu (every alpha = {PRELU_ALPHA})",
            "maxout": "maxout, k = 3 pieces\nmax(-0.5x - 1, 0.25x, 1.5x - 1.5)"}
 
 
+@not_drawn_while_grading
 def plot_activations(names=ACTIVATION_PANELS, lo=-6.0, hi=6.0, ncols=5):
     """Each activation f and its derivative f' (from your backward), saturated regions shaded."""
     plt = _plt()
@@ -139,6 +142,7 @@ def plot_activations(names=ACTIVATION_PANELS, lo=-6.0, hi=6.0, ncols=5):
             print("empty panel:", m)
 
 
+@not_drawn_while_grading
 def plot_dying_relu(n=500, dim=20, seed=0):
     """Two ReLU units on the same inputs: a healthy one and one whose bias was pushed far negative.
 
@@ -177,6 +181,7 @@ def plot_dying_relu(n=500, dim=20, seed=0):
               "come back when they pass their checks")
 
 
+@not_drawn_while_grading
 def plot_sigmoid_not_zero_centred(n=2000, scale=2.0, seed=0):
     """Sigmoid outputs are all positive, so the gradients on the next layer's weights share a sign.
 
@@ -260,6 +265,7 @@ def summarise_runs(histories, last=5):
         print(f"{name:>10}  {mean:6.3f}  {lo:6.3f}  {hi:6.3f}   {loss:8.3f}")
 
 
+@not_drawn_while_grading
 def plot_training_curves(histories, smooth=10, last=5):
     """Training loss of every run (top), and validation accuracy, one panel per run (bottom).
 
@@ -338,6 +344,7 @@ def gradient_check_errors(hs, seed=0):
     return np.array(one_sided), np.array(centred)
 
 
+@not_drawn_while_grading
 def plot_gradient_check_h(hs=None):
     """Relative error of numerical gradients against the step h (log-log): a V for each formula.
 
@@ -405,6 +412,7 @@ def zig_zag_paths(steps=60, lr=0.05, seed=0):
     return paths
 
 
+@not_drawn_while_grading
 def plot_zig_zag(steps=60, seed=0):
     """SGD paths of a 2-weight neuron towards w* = (1, -1): raw (left), zero-centred inputs (right)."""
     plt = _plt()

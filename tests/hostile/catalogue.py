@@ -117,7 +117,9 @@ def relu_forward(x):
     while True:
         pass
 '''}, lose=("relu_forward",),
-            may_lose=("relu_backward", "affine_relu_forward", "affine_relu_backward")),
+            # affine_relu_forward hangs inside relu_forward: excused (checklib.Parts), it keeps
+            # its point; the backwards need their own forward's cache, which never comes
+            may_lose=("relu_backward", "affine_relu_backward")),
     Hostile("memory_bomb", "softmax_loss allocates without bound", "reference",
             modules={"losses.py": '''
 def softmax_loss(x, y):
