@@ -138,6 +138,8 @@ def nbgrader_api(course: Path, grading: bool = False, execute: bool = True):
     from nbgrader.coursedir import CourseDirectory
     from traitlets.config.loader import PyFileConfigLoader
 
+    from .nbgrader_speedups import install
+    install()
     _ensure_venv_on_path()
     course = Path(course).resolve()
     if not (course / "nbgrader_config.py").exists():
@@ -514,18 +516,24 @@ def read_overrides(course: Path, lab: Lab, student: str) -> dict:
     """The functions whose score a TA set in formgrader: ``{name: {"grader": auto_score,
     "override": manual_score}}``, read from the gradebook (nbgrader's ``Grade.score`` is the
     manual score when there is one)."""
-    from nbgrader.api import MissingEntry
-    overrides = {}
     with gradebook(course) as gb:
-        for function in lab.functions:
-            try:
-                grade = gb.find_grade(function.grade_cell_id, lab.name, lab.name, student)
-            except MissingEntry:
-                continue
-            if grade.manual_score is not None:
-                overrides[function.name] = {"grader": grade.auto_score,
-                                            "override": grade.manual_score}
-    return overrides
+        grades = _grades_by_cell(gb, lab, student)
+        return {function.name: {"grader": grades[function.grade_cell_id].auto_score,
+                                "override": grades[function.grade_cell_id].manual_score}
+                for function in lab.functions
+                if function.grade_cell_id in grades
+                and grades[function.grade_cell_id].manual_score is not None}
+
+
+def _grades_by_cell(gb, lab: Lab, student: str) -> dict:
+    """``{grade cell id: nbgrader Grade}`` of the student's lab notebook, in one query (instead
+    of one per function); empty when the submission is not in the gradebook."""
+    from nbgrader.api import MissingEntry
+    try:
+        notebook = gb.find_submission_notebook(lab.name, lab.name, student)
+    except MissingEntry:
+        return {}
+    return {grade.name: grade for grade in notebook.grades}
 
 
 def _record_scores(course: Path, lab: Lab, student: str, report, coursedir=None,
@@ -553,8 +561,10 @@ def _record_scores(course: Path, lab: Lab, student: str, report, coursedir=None,
         if coursedir is not None:
             record_timestamp(gb, coursedir, lab.name, student,
                              Path(course) / "submitted" / student / lab.name)
+        grades = _grades_by_cell(gb, lab, student)
         for result in report.functions:
-            grade = gb.find_grade(f"check_{result.name}", notebook_id, lab.name, student)
+            grade = grades.get(f"check_{result.name}") or gb.find_grade(
+                f"check_{result.name}", notebook_id, lab.name, student)   # MissingEntry: say so
             grade.auto_score = min(float(result.score), float(grade.max_score or 0.0))
             if grade.manual_score is not None:
                 grade.needs_manual_grade = submission_changed

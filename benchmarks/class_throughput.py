@@ -209,14 +209,22 @@ def main() -> None:
                     f"{k} {n}x {t:.0f} s ({t / total:.0%})" for k, (n, t) in list(spent.items())[:8]))
             print(f"nnlab {name:<26}: {n:4d} in {run['seconds']:7.1f} s = {rate:6.1f}/min "
                   f"{rate / stock_rate:5.2f}x  (-w {args.workers})")
-        # the same scores and statuses on both paths
+        # the same function scores on both paths; statuses may differ only where running the
+        # notebook finds what importing it cannot (its kernel died, a cell failed)
         for a, b in (("fast, sample", "executed, sample"),
                      ("fast, whole class", "executed, whole class")):
             if a in scores and b in scores:
-                differ = sorted(s for s in scores[a] if scores[a][s] != scores[b].get(s))
-                results[f"differ: {a} / {b}"] = differ
-                print(f"{a} vs {b}: {len(differ)} submission(s) differ"
-                      + (f" ({', '.join(f'{s} {kinds[s]}' for s in differ[:10])})" if differ else ""))
+                differ = sorted(s for s in scores[a] if scores[a][s][1] != scores[b][s][1])
+                status = {s: (scores[a][s][0], scores[b][s][0]) for s in scores[a]
+                          if scores[a][s][0] != scores[b][s][0]}
+                results[f"scores differ: {a} / {b}"] = differ
+                results[f"statuses differ: {a} / {b}"] = status
+                print(f"{a} vs {b}: function scores differ for {len(differ)} submission(s)"
+                      + (f" ({', '.join(f'{s} {kinds[s]}' for s in differ[:10])})" if differ else "")
+                      + f"; statuses differ for {len(status)}"
+                      + (" (" + ", ".join(f"{kinds[s]}: {x} / {y}"
+                                          for s, (x, y) in list(status.items())[:10]) + ")"
+                         if status else ""))
         results["load_after"] = os.getloadavg()
         print(f"load average after the run {results['load_after'][0]:.2f}")
         if args.json:

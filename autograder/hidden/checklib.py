@@ -610,7 +610,7 @@ def _and(names):
 
 
 #: Seconds a composite may run once a part it uses is known to hang (see Parts.call_options).
-COMPOSITE_TIMEOUT_AFTER_A_HANG = 2.0
+COMPOSITE_TIMEOUT_AFTER_A_HANG = 1.0
 
 
 class Parts:

@@ -1,0 +1,46 @@
+"""nnlab's faster check of nbgrader's cell metadata decides exactly as nbgrader's own."""
+import copy
+
+import jsonschema
+import nbformat
+import pytest
+from nbgrader.nbgraderformat import MetadataValidator, SchemaTooNewError, SchemaTooOldError
+from nbgrader.nbgraderformat.common import BaseMetadataValidator
+
+from autograder import nbgrader_speedups
+
+GOOD = {"grade": True, "grade_id": "check_relu_forward", "locked": True, "points": 1,
+        "schema_version": 3, "solution": False, "task": False}
+BAD = [
+    {**GOOD, "points": "one"},                       # wrong type
+    {**GOOD, "grade_id": 7},
+    {k: v for k, v in GOOD.items() if k != "grade_id"},   # required key missing
+    {**GOOD, "points": "one", "locked": "yes"},      # two errors: best_match picks one
+    {**GOOD, "schema_version": 2},                   # too old
+    {**GOOD, "schema_version": 4},                   # too new
+]
+
+
+def _cell(meta):
+    cell = nbformat.v4.new_code_cell("pass")
+    cell.metadata["nbgrader"] = copy.deepcopy(meta)
+    return cell
+
+
+def _outcome(validator, meta):
+    try:
+        validator.validate_cell(_cell(meta))
+    except (jsonschema.ValidationError, SchemaTooOldError, SchemaTooNewError) as e:
+        return type(e).__name__, str(e)
+    return None
+
+
+@pytest.mark.parametrize("meta", [GOOD] + BAD)
+def test_same_verdict_and_message_as_nbgrader(meta, monkeypatch):
+    validator = MetadataValidator()
+    stock = _outcome(validator, meta)
+    monkeypatch.setattr(BaseMetadataValidator, "validate_cell", BaseMetadataValidator.validate_cell)
+    nbgrader_speedups.install()
+    assert BaseMetadataValidator.validate_cell is nbgrader_speedups._validate_cell
+    assert _outcome(validator, meta) == stock
+    assert (stock is None) == (meta is GOOD)
