@@ -96,17 +96,38 @@ def grade_with_nnlab(template: Path, workers: int, students=None) -> float:
         return time.perf_counter() - started
 
 
+def as_stock_nbgrader_course(course: Path) -> None:
+    """Remove nnlab's hand-over from ``course``'s config: `nbgrader autograde` in an nnlab course
+    hands the grading to `nnlab autograde` (autograder/nbgrader_plugin.py), so without this the
+    "stock" baseline would time nnlab itself. The rest of the config (the submitted package kept,
+    the gradebook) stays as nbgrader needs it to grade the lab."""
+    config = course / "nbgrader_config.py"
+    text = config.read_text()
+    if courselib.CONFIG_LINES not in text:
+        raise SystemExit(f"{config} does not hold nnlab's hand-over lines as written by "
+                         f"`nnlab course create`: cannot make a stock nbgrader course of it")
+    config.write_text(text.replace(courselib.CONFIG_LINES, "\n"))
+
+
 def grade_with_stock_nbgrader(template: Path, students: list) -> float:
     with tempfile.TemporaryDirectory() as tmp:
         course = Path(tmp) / "course"
         _course_copy(template, course, students)
+        as_stock_nbgrader_course(course)
         env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ['PATH']}")
         env.pop("NNLAB_GRADING", None)
         started = time.perf_counter()
         # nbgrader exits non-zero when any submission fails; the time is what we measure.
         subprocess.run([BIN / "nbgrader", "autograde", LAB01.name], cwd=course, env=env,
                        capture_output=True)
-        return time.perf_counter() - started
+        seconds = time.perf_counter() - started
+        if (course / courselib.STATUS_DIR).exists():
+            raise SystemExit("the stock nbgrader run handed the grading to nnlab: not a baseline")
+        graded = list((course / "autograded").glob(f"*/{LAB01.name}/{LAB01.name}.ipynb"))
+        if len(graded) != len(students):
+            raise SystemExit(f"stock nbgrader autograded {len(graded)} of {len(students)} "
+                             f"submissions: not a baseline")
+        return seconds
 
 
 def main() -> None:
