@@ -278,8 +278,10 @@ def late_text(seconds: float) -> str:
 
 def format_gradebook(rows: list[dict], lab: Lab) -> str:
     """The table ``nnlab demo`` and ``nnlab gradebook LAB`` print."""
+    # the name column fits the longest name (an LMS id like smithjohn_10001, or longer)
+    width = max([22] + [len(str(r["student"])) + 2 for r in rows])
     lines = [f"Gradebook for {lab.name} ({lab.title}) — read from gradebook.db",
-             f"{'student':<22}{'functions':>16}{'notebook total':>18}{'late penalty':>14}"
+             f"{'student':<{width}}{'functions':>16}{'notebook total':>18}{'late penalty':>14}"
              f"{'final':>10}  status"]
     for r in rows:
         fn = "—" if r["functions"] is None else \
@@ -293,7 +295,7 @@ def format_gradebook(rows: list[dict], lab: Lab) -> str:
         status = status_text(r["status"])
         if r["seconds_late"]:
             status += f"; {late_text(r['seconds_late'])}"
-        lines.append(f"{r['student']:<22}{fn:>16}{tot:>18}{late:>14}{final:>10}  {status}")
+        lines.append(f"{r['student']:<{width}}{fn:>16}{tot:>18}{late:>14}{final:>10}  {status}")
     overridden = [(r["student"], r["overrides"]) for r in rows if r["overrides"]]
     lines.append("(the notebook total also holds manually graded answers; final = notebook "
                  "total - late penalty)")

@@ -200,3 +200,15 @@ def test_feedback_names_functions_wraps_lines_and_release_feedback_works(canvas_
     assert result.returncode == 0, result.stderr[-2000:]
     released = list((exchange / "nnlab" / "feedback").glob("*.html"))
     assert len(released) == 2
+
+
+def test_gradebook_table_columns_fit_long_student_ids():
+    """LMS ids and catalogue names run past 22 characters: the columns still line up."""
+    from autograder.export import format_gradebook
+    row = {"functions": 40.5, "functions_max": 42, "overrides": [], "score": 42.5,
+           "max_score": 44, "penalty": 0, "seconds_late": 0, "final": 42.5, "status": "graded"}
+    rows = [dict(row, student="ada"), dict(row, student="m18_svm_counts_correct_class_10001")]
+    lines = format_gradebook(rows, LAB01).splitlines()[1:4]
+    ends = {line.index("/ 42") for line in lines[1:]}
+    assert len(ends) == 1, "\n".join(lines)
+    assert lines[0].index("functions") + len("functions") == max(ends) + len("/ 42")
