@@ -619,8 +619,8 @@ class Parts:
     called through the sandbox and judged against the reference on the very input it received.
 
     When a composite check fails, the composite is excused where its result equals that
-    composition while one of the parts it used is wrong there (or raised the same error, or made
-    numpy warn): the composite is wired correctly, the part is at fault and loses its points
+    composition while one of the parts it used is wrong there (or raised the same error, hangs,
+    or made numpy warn): the composite is wired correctly, the part is at fault and loses its points
     where it is graded, and the composite keeps its own, with a note naming the part. Where the
     composite differs from both the reference and the composition, it fails as usual.
 
@@ -761,7 +761,7 @@ class Parts:
 
     def excuse_error(self, exc, case, composite):
         """True, with a note, when the composite raised the very error one of its parts raises
-        on this input."""
+        on this input, or ran past its time limit where one of its parts hangs."""
         mine = getattr(exc, "student_error", None)
         if self.recipe is None or mine is None or mine.kind not in ("exception", "timeout"):
             return False
