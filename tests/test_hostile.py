@@ -167,6 +167,9 @@ def test_feedback_explains_the_contained_failures(graded):
     report = (course / courselib.STATUS_DIR / LAB01.name / "infinite_loop.report.txt").read_text()
     assert "relu_forward" in report and "longer than" in report
     report = (course / courselib.STATUS_DIR / LAB01.name / "memory_bomb.report.txt").read_text()
-    assert "memory" in report
+    # Contained by the memory limit, or by the time limit where this machine hands out the 2 GB
+    # slower than 10 s (seen in CI on this VM, whose memory is reclaimed by the host): either
+    # way the report names the limit that stopped it.
+    assert "ran out of memory" in report or "took longer than 10 s" in report, report
     report = (course / courselib.STATUS_DIR / LAB01.name / "exit_inside_function.report.txt").read_text()
     assert "exit" in report
