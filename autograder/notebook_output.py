@@ -38,63 +38,71 @@ def output_chars(content: dict) -> int:
     return size
 
 
-def _cut_note(limit: int, what: str) -> NotebookNode:
-    return NotebookNode(output_type="stream", name="stderr",
-                        text=f"\n[nnlab: the rest of this cell's output was not kept: {what} "
-                             f"more than {limit:,} characters of output]\n")
+class OutputBudget:
+    """What a notebook may keep: :data:`MAX_CELL_OUTPUT_CHARS` per cell and
+    :data:`MAX_NOTEBOOK_OUTPUT_CHARS` in all. :meth:`admit` each output, in order."""
+
+    def __init__(self):
+        self.kept = {}             # cell index -> characters of output kept
+        self.total = 0
+        self.cut = set()           # cells whose output was cut
+
+    def admit(self, cell_index: int, size: int):
+        """``None`` when the output fits (it is counted); otherwise the note that ends the cell's
+        output the first time it is cut there, and ``False`` after."""
+        cell_total = self.kept.get(cell_index, 0) + size
+        if cell_total <= MAX_CELL_OUTPUT_CHARS and self.total + size <= MAX_NOTEBOOK_OUTPUT_CHARS:
+            self.kept[cell_index] = cell_total
+            self.total += size
+            return None
+        if cell_index in self.cut:
+            return False
+        self.cut.add(cell_index)
+        what, limit = (("this cell produced", MAX_CELL_OUTPUT_CHARS)
+                       if cell_total > MAX_CELL_OUTPUT_CHARS
+                       else ("the notebook produced", MAX_NOTEBOOK_OUTPUT_CHARS))
+        return NotebookNode(output_type="stream", name="stderr",
+                            text=f"\n[nnlab: the rest of this cell's output was not kept: {what} "
+                                 f"more than {limit:,} characters of output]\n")
 
 
 class BoundedExecute(Execute):
-    """nbgrader's ``Execute`` that keeps at most :data:`MAX_CELL_OUTPUT_CHARS` of each cell's
-    outputs and :data:`MAX_NOTEBOOK_OUTPUT_CHARS` of the notebook's, as they arrive."""
+    """nbgrader's ``Execute`` that keeps each cell's outputs within an :class:`OutputBudget`,
+    as they arrive."""
 
     def preprocess(self, nb, resources=None, km=None):
-        self._kept = {}            # cell index -> characters of output kept
-        self._cut = set()          # cells whose output was cut (the note is written once)
+        self._budget = OutputBudget()
         return super().preprocess(nb, resources, km)
 
     def output(self, outs, msg, display_id, cell_index):
         if msg.get("msg_type") in ("stream", "display_data", "execute_result", "error",
                                    "update_display_data"):
-            size = output_chars(msg.get("content") or {})
-            cell_total = self._kept.get(cell_index, 0) + size
-            notebook_total = sum(self._kept.values()) + size
-            over = ("this cell produced" if cell_total > MAX_CELL_OUTPUT_CHARS else
-                    "the notebook produced" if notebook_total > MAX_NOTEBOOK_OUTPUT_CHARS else None)
-            if over:
-                if cell_index not in self._cut:
-                    self._cut.add(cell_index)
-                    limit = (MAX_CELL_OUTPUT_CHARS if over.startswith("this cell")
-                             else MAX_NOTEBOOK_OUTPUT_CHARS)
-                    outs.append(_cut_note(limit, over))
+            verdict = self._budget.admit(cell_index, output_chars(msg.get("content") or {}))
+            if verdict is not None:
+                if verdict is not False:
+                    outs.append(verdict)
                 return None
-            self._kept[cell_index] = cell_total
         return super().output(outs, msg, display_id, cell_index)
 
 
 class BoundedOutput(LimitOutput):
-    """nbgrader's ``LimitOutput`` (lines, traceback length), then the same character limits
-    as :class:`BoundedExecute`, for outputs a notebook already holds."""
+    """nbgrader's ``LimitOutput`` (lines, traceback length), then the :class:`OutputBudget`,
+    for outputs a notebook already holds."""
 
     def preprocess(self, nb, resources):
-        self._notebook_total = 0
+        self._budget = OutputBudget()
         return super().preprocess(nb, resources)
 
     def preprocess_cell(self, cell, resources, cell_index):
         cell, resources = super().preprocess_cell(cell, resources, cell_index)
         if cell.cell_type != "code":
             return cell, resources
-        kept, cell_total = [], 0
+        kept = []
         for output in cell.outputs:
-            size = output_chars(output)
-            if cell_total + size > MAX_CELL_OUTPUT_CHARS:
-                kept.append(_cut_note(MAX_CELL_OUTPUT_CHARS, "this cell produced"))
+            verdict = self._budget.admit(cell_index, output_chars(output))
+            if verdict is not None:
+                kept.append(verdict)
                 break
-            if self._notebook_total + size > MAX_NOTEBOOK_OUTPUT_CHARS:
-                kept.append(_cut_note(MAX_NOTEBOOK_OUTPUT_CHARS, "the notebook produced"))
-                break
-            cell_total += size
-            self._notebook_total += size
             kept.append(output)
         cell.outputs = kept
         return cell, resources

@@ -45,3 +45,17 @@ def test_same_verdict_and_message_as_nbgrader(meta, monkeypatch):
     assert common.jsonschema.validate is nbgrader_speedups.validate
     assert _outcome(validator, meta) == stock
     assert (stock is None) == (meta is GOOD)
+
+
+def test_output_budget_cuts_a_cell_and_then_the_notebook(monkeypatch):
+    """The grader's bound on what a notebook keeps (autograder/notebook_output.py)."""
+    from autograder import notebook_output as bound
+    monkeypatch.setattr(bound, "MAX_CELL_OUTPUT_CHARS", 10)
+    monkeypatch.setattr(bound, "MAX_NOTEBOOK_OUTPUT_CHARS", 25)
+    budget = bound.OutputBudget()
+    assert budget.admit(0, 6) is None and budget.admit(0, 4) is None     # cell 0 at its limit
+    note = budget.admit(0, 1)
+    assert "this cell produced more than 10 characters" in note.text
+    assert budget.admit(0, 1) is False                                   # one note per cell
+    assert budget.admit(1, 9) is None and budget.admit(2, 6) is None     # notebook at 25
+    assert "the notebook produced more than 25 characters" in budget.admit(3, 1).text
