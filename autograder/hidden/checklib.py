@@ -761,7 +761,9 @@ class Parts:
 
     def excuse_error(self, exc, case, composite):
         """True, with a note, when the composite raised the very error one of its parts raises
-        on this input, or ran past its time limit where one of its parts hangs."""
+        on this input, or ran past its time limit where one of its parts hangs (a composite
+        that would hang by itself as well cannot be told apart from one that waits on the
+        part: it is excused too; the part loses its points where it is graded)."""
         mine = getattr(exc, "student_error", None)
         if self.recipe is None or mine is None or mine.kind not in ("exception", "timeout"):
             return False
