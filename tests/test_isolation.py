@@ -124,8 +124,12 @@ def fork_bomb():
 '''
 
 
-@pytest.fixture
-def pkg(tmp_path):
+@pytest.fixture(params=["forked", "exec"])
+def pkg(tmp_path, request, monkeypatch):
+    """A hostile package; each worker test runs twice: a worker forked from the fork server
+    (the default) and a fresh ``jail.py ... python worker_main.py`` process."""
+    from autograder.sandbox import proxy
+    monkeypatch.setattr(proxy, "FORK_WORKERS", request.param == "forked")
     d = tmp_path / "sub" / "nnlab"
     d.mkdir(parents=True)
     (d / "__init__.py").write_text("")

@@ -261,14 +261,18 @@ def apply(spec, argv):
     return argv, report
 
 
-def main(argv=None):
-    argv = list(sys.argv[1:] if argv is None else argv)
-    if len(argv) < 3 or argv[1] != "--":
-        sys.stderr.write("usage: jail.py SPEC.json -- CMD ...\n")
-        return 2
-    with open(argv[0]) as fh:
+class Refused(Exception):
+    """The jail could not be entered as SPEC demands (exit status 126: nothing was run)."""
+
+
+def enter(spec_path, cmd):
+    """Jail THIS process as the spec at ``spec_path`` says; return (cmd, environment).
+
+    What :func:`main` does before ``execve``, and what the fork server's child does before it
+    runs the worker (autograder/sandbox/forkserver_main.py). The report is written before the
+    uid is dropped. Raises :class:`Refused` when a mechanism listed in ``strict`` failed."""
+    with open(spec_path) as fh:
         spec = json.load(fh)
-    cmd = argv[2:]
     report_fd = None
     if spec.get("report"):
         report_fd = os.open(spec["report"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC,
@@ -277,14 +281,25 @@ def main(argv=None):
     try:
         cmd, report = apply(spec, cmd)
     except Exception as e:  # a bug or an unreadable copy-in file: never run unjailed silently
-        sys.stderr.write(f"jail: {type(e).__name__}: {e}\n")
-        return 126
+        raise Refused(f"{type(e).__name__}: {e}") from None
     if report_fd is not None:
         os.write(report_fd, json.dumps(report).encode())
         os.close(report_fd)
     missing = [m for m in spec.get("strict", ()) if not report.get(m)]
     if missing:
-        sys.stderr.write(f"jail: required isolation missing: {missing} {report['errors']}\n")
+        raise Refused(f"required isolation missing: {missing} {report['errors']}")
+    return cmd, env
+
+
+def main(argv=None):
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if len(argv) < 3 or argv[1] != "--":
+        sys.stderr.write("usage: jail.py SPEC.json -- CMD ...\n")
+        return 2
+    try:
+        cmd, env = enter(argv[0], argv[2:])
+    except Refused as e:
+        sys.stderr.write(f"jail: {e}\n")
         return 126
     try:
         os.execvpe(cmd[0], cmd, env)

@@ -23,7 +23,7 @@ import time
 
 import numpy as np
 
-from . import isolation, protocol
+from . import forkserver, isolation, protocol
 from .protocol import Handle, ProtocolError
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -114,6 +114,11 @@ def _jail_rlimits(limits):
             "NOFILE": int(limits["open_files"]), "CORE": 0}
 
 
+#: Start jailed workers by forking the fork server (forkserver.py): the same jail, without paying
+#: for an interpreter and numpy's import per worker. NNLAB_SANDBOX_FORK=0 starts each worker
+#: as a fresh ``jail.py ... python worker_main.py`` process instead.
+FORK_WORKERS = os.environ.get("NNLAB_SANDBOX_FORK", "1") != "0"
+
 #: Importing a module that killed the worker this many times is not tried again (one retry, in
 #: case the first death came from something else the student's code left running).
 IMPORT_CRASHES_BEFORE_GIVING_UP = 2
@@ -127,10 +132,13 @@ class Sandbox:
     isolation.py): a per-slot uid, an empty network namespace, and a mount namespace in which
     everything but the Python installation and the scratch dir is hidden (plus ``hide``: more
     paths to hide, e.g. the course root). What was applied is in ``isolation_report``.
+    ``fork``: a jailed worker is forked from this process's fork server, which imported numpy
+    once (forkserver.py; the same jail, entered after the fork); False: a fresh interpreter per
+    worker. Default: :data:`FORK_WORKERS`.
     """
 
     def __init__(self, package_dir, *, call_timeout=10.0, import_timeout=30.0, limits=None,
-                 python=None, isolate=True, hide=()):
+                 python=None, isolate=True, hide=(), fork=None):
         self.package_dir = os.path.abspath(package_dir)
         if not os.path.isfile(os.path.join(self.package_dir, "__init__.py")):
             raise FileNotFoundError(f"{self.package_dir} is not a Python package (no __init__.py)")
@@ -153,6 +161,8 @@ class Sandbox:
         self._wfd = self._rfd = None
         self._closed = False
         self.isolate = bool(isolate)
+        # forked from a fork server (only jailed workers: the jail is what the fork applies)
+        self.fork = self.isolate and (FORK_WORKERS if fork is None else bool(fork))
         self.hide = [str(p) for p in hide]
         self.slot = None
         self._control = None            # root-only dir: the jail's spec and report
@@ -191,20 +201,34 @@ class Sandbox:
         self.open()
         self.generation += 1
         self._imported = set()
-        cmd = [self.python, "-I", "-S", "-B", os.path.join(self.scratch, "worker_main.py"),
-               _numpy_site_dir()]
-        if self.isolate:
-            cmd = isolation.jail_command(self._spec, self.python) + cmd
-        self.proc = subprocess.Popen(
-            cmd,
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-            cwd=self.scratch, env=_minimal_env(self.scratch), start_new_session=True,
-            preexec_fn=None if self.isolate else _make_preexec(self.limits), close_fds=True,
-            bufsize=0,
-        )
-        self.pgid = self.proc.pid        # start_new_session: the worker leads its own group
+        worker = os.path.join(self.scratch, "worker_main.py")
+        env = _minimal_env(self.scratch)
+        self.proc = self._fork(worker, env) if self.fork else None
+        if self.proc is None:
+            cmd = [self.python, "-I", "-S", "-B", worker, _numpy_site_dir()]
+            if self.isolate:
+                cmd = isolation.jail_command(self._spec, self.python) + cmd
+            self.proc = subprocess.Popen(
+                cmd,
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                cwd=self.scratch, env=env, start_new_session=True,
+                preexec_fn=None if self.isolate else _make_preexec(self.limits), close_fds=True,
+                bufsize=0,
+            )
+        self.pgid = self.proc.pid        # a session of its own: the worker leads its own group
         self._wfd = self.proc.stdin.fileno()
         self._rfd = self.proc.stdout.fileno()
+
+    def _fork(self, worker, env):
+        """The worker forked from this process's fork server (numpy already imported there), in
+        the same jail; None when the server cannot start one (then it is started as before)."""
+        try:
+            server = forkserver.fork_server(self.python, _numpy_site_dir(), _minimal_env("/"))
+            return server.spawn([self.python, worker, _numpy_site_dir()], env, self.scratch,
+                                self._spec)
+        except (forkserver.ForkServerError, OSError):
+            self.fork = False
+            return None
 
     def _kill(self):
         """Kill the worker's whole process group and reap it."""
