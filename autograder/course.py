@@ -517,12 +517,16 @@ def read_overrides(course: Path, lab: Lab, student: str) -> dict:
     "override": manual_score}}``, read from the gradebook (nbgrader's ``Grade.score`` is the
     manual score when there is one)."""
     with gradebook(course) as gb:
-        grades = _grades_by_cell(gb, lab, student)
-        return {function.name: {"grader": grades[function.grade_cell_id].auto_score,
-                                "override": grades[function.grade_cell_id].manual_score}
-                for function in lab.functions
-                if function.grade_cell_id in grades
-                and grades[function.grade_cell_id].manual_score is not None}
+        return _overrides(lab, _grades_by_cell(gb, lab, student))
+
+
+def _overrides(lab: Lab, grades: dict) -> dict:
+    """:func:`read_overrides` of the student's grades as loaded (``{grade cell id: Grade}``)."""
+    return {function.name: {"grader": grades[function.grade_cell_id].auto_score,
+                            "override": grades[function.grade_cell_id].manual_score}
+            for function in lab.functions
+            if function.grade_cell_id in grades
+            and grades[function.grade_cell_id].manual_score is not None}
 
 
 def _grades_by_cell(gb, lab: Lab, student: str) -> dict:
@@ -570,14 +574,14 @@ def _record_scores(course: Path, lab: Lab, student: str, report, coursedir=None,
                 grade.needs_manual_grade = submission_changed
             else:
                 grade.needs_manual_grade = False
-        for notebook in gb.find_submission(lab.name, student).notebooks:
-            for grade in notebook.grades:
-                if (grade.name not in checks and grade.manual_score is not None
-                        and grade.name in unchanged):
-                    grade.needs_manual_grade = False
-        gb.db.commit()
-        clamp_submission(gb, lab.name, student)
-    return read_overrides(course, lab, student)
+        for grade in grades.values():
+            if (grade.name not in checks and grade.manual_score is not None
+                    and grade.name in unchanged):
+                grade.needs_manual_grade = False
+        clamp_submission(gb, lab.name, student, commit=False)
+        overrides = _overrides(lab, grades)    # as written: read before the commit expires them
+        gb.db.commit()                         # one transaction for every score of the submission
+    return overrides
 
 
 #: Where the grader did not re-run the notebook, the outputs a student handed in are shown as theirs.
@@ -802,9 +806,8 @@ def record_outcome(course: Path, lab: Lab, student: str, results: dict, ticket: 
                                    previous=ticket.previous, answers=answers,
                                    submission_changed=ticket.submission_changed)
         # nbgrader's late policy, now that every score it applies to is written
-        penalty = apply_late_penalty(api.config, api.coursedir.db_url, lab.name, student)
-        with gradebook(course) as gb:
-            seconds_late = float(gb.find_submission(lab.name, student).total_seconds_late or 0.0)
+        penalty, seconds_late = apply_late_penalty(api.config, api.coursedir.db_url, lab.name,
+                                                   student)
     _patch_autograded_notebook(course, lab, student, report, executed=ticket.execute)
     _write_atomically(course / STATUS_DIR / lab.name / f"{student}.report.txt", report.to_text())
 

@@ -24,14 +24,22 @@ def record_timestamp(gb, coursedir, lab_name: str, student: str, submission: Pat
         gb.update_or_create_submission(lab_name, student, timestamp=timestamp)
 
 
-def apply_late_penalty(config, db_url: str, lab_name: str, student: str) -> float:
+def apply_late_penalty(config, db_url: str, lab_name: str, student: str) -> tuple[float, float]:
     """Run nbgrader's ``AssignLatePenalties`` on every notebook of ``student``'s submission,
-    with the course ``config``; returns the total penalty (0.0 when on time)."""
+    with the course ``config``; returns (the total penalty, seconds late), (0.0, 0.0) on time.
+
+    The step gives no penalty to a submission on time: it only resets the notebooks' penalties
+    to none. When they are none already (nbgrader's own pass of this grading reset them), it
+    has nothing to do and is not run."""
     import nbformat
     from nbgrader.api import Gradebook
     from nbgrader.preprocessors import AssignLatePenalties
 
     with Gradebook(db_url) as gb:
+        submission = gb.find_submission(lab_name, student)
+        if not submission.total_seconds_late and all(
+                nb.late_submission_penalty is None for nb in submission.notebooks):
+            return 0.0, 0.0
         notebooks = [nb.name for nb in gb.find_assignment(lab_name).notebooks]
     step = AssignLatePenalties(config=config)
     for name in notebooks:
@@ -40,4 +48,6 @@ def apply_late_penalty(config, db_url: str, lab_name: str, student: str) -> floa
         # the step reads scores from the gradebook; it needs no cell of the notebook itself
         step.preprocess(nbformat.v4.new_notebook(), resources)
     with Gradebook(db_url) as gb:
-        return float(gb.find_submission(lab_name, student).late_submission_penalty or 0.0)
+        submission = gb.find_submission(lab_name, student)
+        return (float(submission.late_submission_penalty or 0.0),
+                float(submission.total_seconds_late or 0.0))

@@ -31,9 +31,9 @@ def _over(value, max_score) -> bool:
     return value is not None and value > max_score + 1e-9
 
 
-def clamp_submission(gb, lab_name: str, student: str) -> list[OverMax]:
+def clamp_submission(gb, lab_name: str, student: str, commit: bool = True) -> list[OverMax]:
     """Cap every grade of one submission at its cell's maximum (a score below 0 becomes 0);
-    returns what was capped. Commits."""
+    returns what was capped. Commits, unless ``commit`` is False (the caller's transaction)."""
     capped = []
     submission = gb.find_submission(lab_name, student)
     for notebook in submission.notebooks:
@@ -46,7 +46,8 @@ def clamp_submission(gb, lab_name: str, student: str) -> list[OverMax]:
                     setattr(grade, f"{kind}_score", top)
                 elif value is not None and value < 0:
                     setattr(grade, f"{kind}_score", 0.0)
-    gb.db.commit()
+    if commit:
+        gb.db.commit()
     return capped
 
 

@@ -59,3 +59,24 @@ def test_output_budget_cuts_a_cell_and_then_the_notebook(monkeypatch):
     assert budget.admit(0, 1) is False                                   # one note per cell
     assert budget.admit(1, 9) is None and budget.admit(2, 6) is None     # notebook at 25
     assert "the notebook produced more than 25 characters" in budget.admit(3, 1).text
+
+
+def test_nnlab_processes_skip_the_iri_grammar_import_and_still_validate_notebooks():
+    """autograder.lean_imports: jsonschema's optional rfc3987_syntax import (1.2 s per process)
+    is skipped in a process that imports nnlab first; notebooks validate as before."""
+    import subprocess
+    import sys
+    from pathlib import Path
+    source = Path(__file__).resolve().parents[1] / "assignments" / "source"
+    code = (
+        "import sys, autograder, jsonschema, nbformat, glob\n"
+        "assert sys.modules.get('rfc3987_syntax') is None\n"
+        f"paths = sorted(glob.glob({str(source)!r} + '/*/*.ipynb'))\n"
+        "assert paths\n"
+        "for p in paths: nbformat.validate(nbformat.read(p, as_version=4))\n"
+        "jsonschema.validate('not an iri?', {'type': 'string', 'format': 'iri'},"
+        " format_checker=jsonschema.FormatChecker())\n"
+        "print(len(paths))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert int(out.stdout) >= 6

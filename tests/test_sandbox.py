@@ -32,6 +32,13 @@ def test_arrays_of_every_allowed_dtype_round_trip(dtype):
     assert b.flags.writeable and b.flags.c_contiguous
 
 
+def test_an_array_of_the_other_byte_order_travels_as_its_values():
+    big = np.arange(6, dtype=">f8").reshape(2, 3)
+    out = roundtrip({"a": big, "s": big[0, 1]})
+    assert out["a"].dtype == np.float64 and np.array_equal(out["a"], big)
+    assert out["s"] == 1.0
+
+
 def test_nested_values_round_trip():
     value = {"none": None, "t": True, "i": -3, "f": 1.5, "nan": float("nan"),
              "inf": float("inf"), "ninf": float("-inf"), "s": "héllo",

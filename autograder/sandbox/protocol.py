@@ -43,6 +43,21 @@ ALLOWED_DTYPES = frozenset({
     "uint8", "uint16", "uint32", "uint64",
     "bool",
 })
+#: The allowed dtypes in this machine's byte order, by dtype: a dict lookup, where reading
+#: ``dtype.name`` (a Python-level property in numpy) cost 7% of the grader's encoding time.
+_NATIVE_DTYPES = {np.dtype(name): name for name in ALLOWED_DTYPES}
+
+
+def _allowed_dtype(a):
+    """(name, array in native byte order) when ``a``'s dtype may travel, else (None, a).
+    An array of another byte order travels converted (its values, not its raw bytes)."""
+    name = _NATIVE_DTYPES.get(a.dtype)
+    if name is None and a.dtype.byteorder not in "=|":
+        native = a.dtype.newbyteorder("=")
+        name = _NATIVE_DTYPES.get(native)
+        if name is not None:
+            a = a.astype(native)
+    return name, a
 
 _LEN = struct.Struct(">Q")
 _JLEN = struct.Struct(">I")
@@ -95,10 +110,10 @@ def encode(value, on_unencodable=None):
     arrays = []
     table = []
 
-    def add_array(a):
+    def add_array(name, a):
         if not a.flags.c_contiguous:      # (np.ascontiguousarray would turn 0-d into 1-d)
             a = a.copy(order="C")
-        table.append([a.dtype.name, list(a.shape), a.nbytes])
+        table.append([name, list(a.shape), a.nbytes])
         arrays.append(a)
         return len(arrays) - 1
 
@@ -128,12 +143,14 @@ def encode(value, on_unencodable=None):
             return {"h": v.id, "type": v.type_name}
         if isinstance(v, np.ndarray):
             # subclasses (np.matrix, masked arrays) travel as their plain ndarray data
-            if v.dtype.name in ALLOWED_DTYPES and v.ndim <= MAX_NDIM:
-                return {"a": add_array(np.asarray(v).view(np.ndarray))}
+            name, a = _allowed_dtype(np.asarray(v).view(np.ndarray))
+            if name is not None and v.ndim <= MAX_NDIM:
+                return {"a": add_array(name, a)}
             return unenc(v)
         if isinstance(v, np.generic):
-            if v.dtype.name in ALLOWED_DTYPES:
-                return {"s": add_array(np.asarray(v))}
+            name, a = _allowed_dtype(np.asarray(v))
+            if name is not None:
+                return {"s": add_array(name, a)}
             return unenc(v)
         # bool/int/float subclasses (not numpy): plain values of the base type
         if isinstance(v, bool):
