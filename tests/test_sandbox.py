@@ -360,6 +360,25 @@ def test_memory_bombs(pkg):
             assert m.identity(1) == 1
 
 
+def test_a_function_that_ran_out_of_memory_once_is_not_run_again(pkg):
+    """Like a hang: filling the memory limit costs seconds, and the hidden checks' inputs are
+    small, so one exhaustion per function decides its later calls (other functions still run)."""
+    with Sandbox(pkg, limits={"memory_bytes": 1 << 30}) as sb:
+        m = sb.module("m")
+        with pytest.raises(StudentError):
+            m.bomb()
+        assert m.identity(1) == 1
+        generation = sb.generation
+        with pytest.raises(StudentError) as e:
+            m.bomb()
+        assert e.value.kind == "memory" and "bomb was not run again" in str(e.value)
+        assert "out of memory (limit 1 GiB) earlier" in str(e.value)
+        assert sb.generation == generation          # no worker was asked, or started, for it
+        with pytest.raises(StudentError) as e:
+            m.list_bomb()                           # another function: run, and judged itself
+        assert e.value.kind == "memory" and "not run again" not in str(e.value)
+
+
 def test_print_flooding_costs_nothing(pkg):
     with Sandbox(pkg) as sb:
         assert sb.module("m").flood() == 42

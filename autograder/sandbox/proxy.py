@@ -157,6 +157,7 @@ class Sandbox:
         self._imported = set()
         self._hung_imports = {}       # module -> message (an import that timed out)
         self._hung_functions = {}     # (module, function) -> message (a call that timed out)
+        self._exhausted_functions = {}  # (module, function) -> message (a call out of memory)
         self._import_crashes = {}     # module -> (how many times importing it killed the worker, why)
         self._wfd = self._rfd = None
         self._closed = False
@@ -396,6 +397,9 @@ class Sandbox:
                                        f"importing it killed the worker {crashes} times)")
         if key in self._hung_functions:
             raise StudentError("timeout", f"{what} was not run again: {self._hung_functions[key]}")
+        if key in self._exhausted_functions:
+            raise StudentError("memory", f"{what} was not run again: "
+                                         f"{self._exhausted_functions[key]}")
         if not self.alive:
             if self.proc is not None:
                 self._kill()
@@ -429,6 +433,8 @@ class Sandbox:
                 # an import that kills the worker kills it every time: after the second time,
                 # later requests fail at once instead of restarting the worker for each check
                 self._import_crashes[module] = (crashes + 1, (kind, msg))
+            elif kind == "memory":
+                self._remember_exhausted(key)
             raise StudentError(kind, msg) from None
         except ProtocolError as e:
             self._kill()
@@ -454,6 +460,8 @@ class Sandbox:
             elif kind == "memory":
                 text = (f"{what} ran out of memory (limit {_fmt_bytes(self.limits['memory_bytes'])})"
                         f": {etype}")
+                if request.get("op") != "import":
+                    self._remember_exhausted(key)
             elif kind == "crash":
                 text = f"{what} {message}"
             else:
@@ -524,6 +532,13 @@ class Sandbox:
         ids = [h.id for h in handles if type(h) is Handle and h.generation == self.generation]
         if ids and self.alive:
             self.request({"op": "release", "handles": ids}, "release")
+
+    def _remember_exhausted(self, key):
+        # one exhaustion per function is enough, as one hang is: the hidden checks' inputs are
+        # small, so a function that fills the memory limit on one fills it on every other, and
+        # each try costs seconds of grading (filling 2 GiB)
+        self._exhausted_functions[key] = (f"it ran out of memory (limit "
+                                          f"{_fmt_bytes(self.limits['memory_bytes'])}) earlier")
 
     def hung_functions(self):
         """The (module, function) pairs that ran past their time limit in this submission."""
