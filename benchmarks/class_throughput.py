@@ -7,7 +7,8 @@ One run measures, on the same generated class (default 200 submissions, lab 01):
 - ``nnlab autograde --no-execute`` (the fast path) and ``nnlab autograde --execute`` on the same
   sample, then on the whole class, with ``--workers`` processes;
 - the floor per submission: a fresh interpreter, importing numpy, starting and stopping the
-  trusted grader's sandboxed worker (what no grading of a submission can avoid);
+  trusted grader's sandboxed worker, forked from its fork server (what no grading of a
+  submission can avoid) and, for comparison, as a fresh jailed process;
 - where the time of one (warm) fast-path submission goes, from a profile.
 
 The class mixes 25% reference, 10% untouched stubs, 40% one realistic mistake each
@@ -97,20 +98,26 @@ def _median_seconds(command, repeats=5) -> float:
 
 
 def measure_floor(template: Path, student: str) -> dict:
-    """What a submission costs before any grading: interpreter, numpy, the sandboxed worker."""
+    """What a submission costs before any grading: interpreter, numpy, the sandboxed worker
+    (forked from the fork server, as grading starts it, and as a fresh jailed process)."""
     from autograder.grade import find_package
     from autograder.sandbox import Sandbox
 
     package = find_package(template / "submitted" / student / LAB01.name)
-    starts = []
-    for _ in range(5):
-        started = time.perf_counter()
-        with Sandbox(package) as sandbox:
-            sandbox.import_module("layers")
-        starts.append(time.perf_counter() - started)
+
+    def worker_start(fork):
+        starts = []
+        for _ in range(6):
+            started = time.perf_counter()
+            with Sandbox(package, fork=fork) as sandbox:
+                sandbox.import_module("layers")
+            starts.append(time.perf_counter() - started)
+        return statistics.median(starts[1:])     # the first forked one starts the server
+
     return {"interpreter": _median_seconds([sys.executable, "-c", "pass"]),
             "interpreter_numpy": _median_seconds([sys.executable, "-c", "import numpy"]),
-            "sandbox_worker": statistics.median(starts)}
+            "sandbox_worker": worker_start(fork=True),
+            "sandbox_worker_fresh_process": worker_start(fork=False)}
 
 
 def profile_one(template: Path, student: str) -> dict:
@@ -171,7 +178,8 @@ def main() -> None:
         results["floor"] = floor
         print(f"floor: interpreter {floor['interpreter']:.2f} s, + numpy "
               f"{floor['interpreter_numpy']:.2f} s, sandboxed worker start/stop "
-              f"{floor['sandbox_worker']:.2f} s")
+              f"{floor['sandbox_worker']:.2f} s forked from the fork server "
+              f"({floor['sandbox_worker_fresh_process']:.2f} s as a fresh process)")
         profile = profile_one(template, reference)
         results["profile"] = profile
         print("one warm fast-path submission: " + ", ".join(f"{k} {v:.2f} s"
