@@ -537,6 +537,8 @@ class Sandbox:
         # one exhaustion per function is enough, as one hang is: the hidden checks' inputs are
         # small, so a function that fills the memory limit on one fills it on every other, and
         # each try costs seconds of grading (filling 2 GiB)
+        if key[1] is None:        # not a student's function (a ping or release)
+            return
         self._exhausted_functions[key] = (f"it ran out of memory (limit "
                                           f"{_fmt_bytes(self.limits['memory_bytes'])}) earlier")
 
