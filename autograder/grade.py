@@ -263,7 +263,7 @@ def _pytest_environment_ignored():
 
 #: pytest plugins the hidden checks never need (they use the ``student`` and ``ref`` fixtures,
 #: parametrize and ``pytest.skip``): left out of every run of the checks.
-UNUSED_PYTEST_PLUGINS = ("logging", "junitxml", "doctest", "pastebin", "stepwise", "nose",
+UNUSED_PYTEST_PLUGINS = ("logging", "junitxml", "doctest", "pastebin", "stepwise",
                          "faulthandler", "legacypath", "tmpdir", "monkeypatch", "recwarn",
                          "setuponly", "setupplan", "debugging", "python_path", "threadexception")
 

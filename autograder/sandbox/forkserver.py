@@ -1,6 +1,6 @@
 """Trusted side of the sandbox's fork server (see forkserver_main.py for the server itself).
 
-    server = fork_server(python, site_dir)        # one per grading process, started on first use
+    server = fork_server(python, site_dir, env)   # one per grading process, started on first use
     worker = server.spawn(argv, env, cwd, spec)   # like subprocess.Popen(jail + argv, ...)
 
 :class:`ForkedWorker` has the part of ``subprocess.Popen``'s interface the sandbox uses
@@ -79,7 +79,6 @@ class ForkServer:
                 start_new_session=True)   # Ctrl-C at the terminal is the grader's, not its
         finally:
             theirs.close()
-        self.python, self.site_dir = python, site_dir
 
     def _receive(self, timeout):
         """Read one message (None when none came within ``timeout``); record exits."""
@@ -116,34 +115,34 @@ class ForkServer:
         request = {"spawn": {"argv": list(argv), "env": dict(env), "cwd": cwd, "spec": spec}}
         with self._lock:
             try:
-                socket.send_fds(self._sock, [json.dumps(request).encode()],
-                                [to_child_r, from_child_w])
-            except OSError as e:
-                self.alive = False
-                for fd in (to_child_r, to_child_w, from_child_r, from_child_w):
-                    os.close(fd)
-                raise ForkServerError(f"the fork server is gone: {e}") from None
+                pid = self._spawn(request, [to_child_r, from_child_w])
+            except ForkServerError:
+                os.close(to_child_w)
+                os.close(from_child_r)
+                raise
             finally:
-                if self.alive:
-                    os.close(to_child_r)
-                    os.close(from_child_w)
-            deadline = time.monotonic() + START_TIMEOUT
-            while True:
-                message = self._receive(deadline - time.monotonic())
-                if message is None:
-                    os.close(to_child_w)
-                    os.close(from_child_r)
-                    self.alive = self.alive and time.monotonic() < deadline
-                    raise ForkServerError("the fork server did not answer")
-                if "spawned" in message:
-                    pid = int(message["spawned"])
-                    break
-                if "failed" in message:
-                    os.close(to_child_w)
-                    os.close(from_child_r)
-                    raise ForkServerError(f"the fork server could not fork: {message['failed']}")
+                os.close(to_child_r)       # the child's ends: the server holds copies now
+                os.close(from_child_w)
         return ForkedWorker(self, pid, os.fdopen(to_child_w, "wb", buffering=0),
                             os.fdopen(from_child_r, "rb", buffering=0))
+
+    def _spawn(self, request: dict, child_fds: list) -> int:
+        """Send one spawn request with the child's pipe ends; the worker's pid."""
+        try:
+            socket.send_fds(self._sock, [json.dumps(request).encode()], child_fds)
+        except OSError as e:
+            self.alive = False
+            raise ForkServerError(f"the fork server is gone: {e}") from None
+        deadline = time.monotonic() + START_TIMEOUT
+        while True:
+            message = self._receive(deadline - time.monotonic())
+            if message is None:          # gone, or hung: the next spawn starts another
+                self.alive = False
+                raise ForkServerError("the fork server did not answer")
+            if "spawned" in message:
+                return int(message["spawned"])
+            if "failed" in message:
+                raise ForkServerError(f"the fork server could not fork: {message['failed']}")
 
     def close(self) -> None:
         self.alive = False

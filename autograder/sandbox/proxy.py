@@ -223,10 +223,10 @@ class Sandbox:
     def _fork(self, worker, env):
         """The worker forked from this process's fork server (numpy already imported there), in
         the same jail; None when the server cannot start one (then it is started as before)."""
+        site = _numpy_site_dir()
         try:
-            server = forkserver.fork_server(self.python, _numpy_site_dir(), _minimal_env("/"))
-            return server.spawn([self.python, worker, _numpy_site_dir()], env, self.scratch,
-                                self._spec)
+            server = forkserver.fork_server(self.python, site, _minimal_env("/"))
+            return server.spawn([self.python, worker, site], env, self.scratch, self._spec)
         except (forkserver.ForkServerError, OSError):
             self.fork = False
             return None
